@@ -1,0 +1,34 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Vigil",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "vigil", targets: ["vigil"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Shared vocabulary: ecosystems, package identities, severities, ARNs, errors. Foundation only.
+        .target(name: "VigilCore"),
+        // Version parsing and ordering per ecosystem, and OSV affected-range evaluation.
+        .target(name: "Versions", dependencies: ["VigilCore"]),
+        // The `vigil` command line: ArgumentParser commands as a library so tests can drive them.
+        .target(
+            name: "CLI",
+            dependencies: [
+                "VigilCore", "Versions",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The `vigil` executable: a one-line dispatcher into CLI.
+        .executableTarget(name: "vigil", dependencies: ["CLI"]),
+
+        .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
+        .testTarget(name: "VersionsTests", dependencies: ["Versions", "VigilCore"]),
+        .testTarget(name: "CLITests", dependencies: ["CLI", "vigil"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

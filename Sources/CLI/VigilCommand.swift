@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// The `vigil` command: a self-hosted vulnerability management service speaking the Amazon
+/// Inspector (inspector2) API, and its tools.
+public struct VigilCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "vigil",
+        abstract: "Self-hosted vulnerability management that speaks the Amazon Inspector API.",
+        subcommands: [VersionsCommand.self, BenchCommand.self]
+    )
+
+    public init() {}
+}

@@ -1,0 +1,103 @@
+/// The answer to "is this installed version inside these OSV ranges?".
+public struct RangeEvaluation: Hashable, Sendable {
+    /// True when the version is listed in `versions` or falls inside an evaluable range.
+    public var isAffected: Bool
+    /// Ranges that could not be evaluated and why (GIT ranges, unknown types, unparsable event
+    /// versions). Non-empty with `isAffected == false` means "not shown affected", not "safe".
+    public var unevaluated: [String]
+}
+
+extension VersionScheme {
+    /// Evaluates `version` against an OSV `affected[]` entry with the OSV schema's algorithm.
+    ///
+    /// `ECOSYSTEM` ranges use this scheme; `SEMVER` ranges use SemVer 2.0 (Go's dialect for Go and
+    /// node-semver's for npm). Events are ordered by version (introduced `0` first; at equal versions
+    /// `introduced` before `last_affected` before `fixed`), then walked: introduced opens,
+    /// fixed closes at the version, last_affected closes after it; `limit` events cap the range.
+    /// - Throws: `VersionError.invalid` when `version` itself does not parse.
+    public func evaluate(_ version: String, against affected: AffectedVersions) throws(VersionError) -> RangeEvaluation {
+        _ = try versionType.init(parsing: version)
+        var unevaluated: [String] = []
+        var affectedByList = affected.versions.contains(version)
+        if !affectedByList {
+            for listed in affected.versions {
+                if let order = try? compare(version, listed), order == .orderedSame {
+                    affectedByList = true
+                    break
+                }
+            }
+        }
+        if affectedByList { return RangeEvaluation(isAffected: true, unevaluated: []) }
+        for range in affected.ranges {
+            let scheme: VersionScheme
+            switch range.kind {
+            case .ecosystem: scheme = self
+            case .semver: scheme = [.go, .npm].contains(self) ? self : .semver
+            case .git:
+                unevaluated.append("GIT range: commits cannot be compared with package versions")
+                continue
+            case let .other(name):
+                unevaluated.append("unknown range type \(name)")
+                continue
+            }
+            do {
+                if try scheme.contains(version, range.events) {
+                    return RangeEvaluation(isAffected: true, unevaluated: unevaluated)
+                }
+            } catch {
+                unevaluated.append("\(range.kind.osvName) range not evaluated: \(error)")
+            }
+        }
+        return RangeEvaluation(isAffected: false, unevaluated: unevaluated)
+    }
+
+    private func contains(_ version: String, _ events: [AffectedRange.Event]) throws(VersionError) -> Bool {
+        try Self.contains(versionType, version, events)
+    }
+
+    private static func contains<V: EcosystemVersion>(
+        _ type: V.Type, _ text: String, _ events: [AffectedRange.Event]
+    ) throws(VersionError) -> Bool {
+        let v = try V(parsing: text)
+        // nil stands for introduced "0": below every version.
+        var parsed: [(version: V?, rank: Int, event: AffectedRange.Event)] = []
+        for event in events {
+            let rank: Int
+            switch event {
+            case .introduced: rank = 0
+            case .lastAffected: rank = 1
+            case .fixed: rank = 2
+            case .limit: rank = 3
+            }
+            if case .introduced("0") = event {
+                parsed.append((nil, rank, event))
+            } else {
+                parsed.append((try V(parsing: event.version), rank, event))
+            }
+        }
+        parsed.sort { a, b in
+            switch (a.version, b.version) {
+            case (nil, nil): return a.rank < b.rank
+            case (nil, _): return true
+            case (_, nil): return false
+            case let (x?, y?): return x < y || (x == y && a.rank < b.rank)
+            }
+        }
+        let limits = parsed.compactMap { if case .limit = $0.event { $0.version } else { nil } }
+        if !limits.isEmpty && !limits.contains(where: { v < $0 }) { return false }
+        var inside = false
+        for entry in parsed {
+            switch entry.event {
+            case .introduced:
+                if let start = entry.version { if v >= start { inside = true } } else { inside = true }
+            case .fixed:
+                if let end = entry.version, v >= end { inside = false }
+            case .lastAffected:
+                if let end = entry.version, v > end { inside = false }
+            case .limit:
+                break
+            }
+        }
+        return inside
+    }
+}

@@ -1,0 +1,3 @@
+import CLI
+
+@main extension VigilCommand {}
