@@ -4,7 +4,10 @@
 /// `number{.number}...{letter}{_suffix{number}}...{-rN}` where the suffixes `_alpha`, `_beta`,
 /// `_pre`, `_rc` sort before the release and `_cvs`, `_svn`, `_git`, `_hg`, `_p` after it. A dotted
 /// component with leading zeros compares as a decimal fraction (`1.05` < `1.5`, `1.005` < `1.05`).
-/// Unlike apk-tools' 32-bit integers, numbers of any length compare exactly.
+/// Two deliberate departures from apk-tools 2.x's code, where it contradicts its documented rules:
+/// numbers of any length compare exactly (apk-tools overflows a C `int`), and a component that is
+/// only zeros is the number 0, so `1.0_rc1` sorts before `1.0` as the grammar says (apk-tools 2.x
+/// reads the lone `0` as a fraction and puts `1.0_rc1` after `1.0`).
 public struct ApkVersion: EcosystemVersion, Hashable {
     public static let scheme = VersionScheme.apk
 
@@ -57,7 +60,7 @@ public struct ApkVersion: EcosystemVersion, Hashable {
                 break
             }
             switch kind {
-            case .digitOrZero where b[i] == UInt8(ascii: "0"):
+            case .digitOrZero where b[i] == UInt8(ascii: "0") && i + 1 < b.count && ASCII.isDigit(b[i + 1]):
                 var zeros = 0
                 while i < b.count && b[i] == UInt8(ascii: "0") { zeros += 1; i += 1 }
                 value = .small(-zeros)
