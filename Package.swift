@@ -27,7 +27,7 @@ let package = Package(
         .executableTarget(name: "vigil", dependencies: ["CLI"]),
 
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
-        .testTarget(name: "VersionsTests", dependencies: ["Versions", "VigilCore"]),
+        .testTarget(name: "VersionsTests", dependencies: ["Versions", "VigilCore"], exclude: ["Oracles"]),
         .testTarget(name: "CLITests", dependencies: ["CLI", "vigil"]),
     ],
     swiftLanguageModes: [.v6]

@@ -2,7 +2,7 @@
 ///
 /// Equality is the package manager's equality (`1.0` and `1.0.0` are equal for Maven and NuGet),
 /// not textual equality; `description` returns the text it was parsed from.
-public protocol EcosystemVersion: Comparable, Sendable, CustomStringConvertible {
+public protocol EcosystemVersion: Comparable, Hashable, Sendable, CustomStringConvertible {
     /// The scheme this type implements, used in error messages.
     static var scheme: VersionScheme { get }
     /// Parses `text`.
