@@ -6,7 +6,7 @@
 public struct DpkgVersion: EcosystemVersion, Hashable {
     public static let scheme = VersionScheme.dpkg
 
-    /// The trimmed text.
+    /// The text as given.
     public let text: String
     /// The epoch (0 when absent).
     public let epoch: Int
@@ -15,49 +15,73 @@ public struct DpkgVersion: EcosystemVersion, Hashable {
     private let revision: Range<Int>
 
     public init(parsing raw: String) throws(VersionError) {
-        var bytes = Array(raw.utf8)
-        if bytes.isEmpty { throw Self.invalid(raw, "version string is empty") }
-        // dpkg trims leading and trailing blanks (space and tab) and then rejects inner spaces.
-        while let first = bytes.first, ASCII.isBlank(first) { bytes.removeFirst() }
-        while let last = bytes.last, ASCII.isSpace(last) { bytes.removeLast() }
-        if bytes.isEmpty { throw Self.invalid(raw, "version string is empty") }
-        if bytes.contains(where: ASCII.isSpace) { throw Self.invalid(raw, "version string has embedded spaces") }
-
-        var start = 0
-        var epoch = 0
-        if let colon = bytes.firstIndex(of: UInt8(ascii: ":")) {
-            let digits = bytes[0..<colon]
-            if digits.isEmpty { throw Self.invalid(raw, "epoch in version is empty") }
-            var body = digits[...]
-            var negative = false
-            if let sign = body.first, sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") {
-                negative = sign == UInt8(ascii: "-")
-                body = body.dropFirst()
-            }
-            guard !body.isEmpty, body.allSatisfy(ASCII.isDigit) else {
-                throw Self.invalid(raw, "epoch in version is not number")
-            }
-            let significant = body.drop { $0 == 0x30 }
-            if negative && !significant.isEmpty { throw Self.invalid(raw, "epoch in version is negative") }
-            guard significant.count <= 10, let value = Int(String(decoding: significant.isEmpty ? [0x30] : Array(significant), as: UTF8.self)),
-                  value <= Int(Int32.max)
-            else { throw Self.invalid(raw, "epoch in version is too big") }
-            epoch = negative ? 0 : value
-            start = colon + 1
-            if start == bytes.count { throw Self.invalid(raw, "nothing after colon in version number") }
+        // Scanned in place: no copy of the text is made, which keeps `versions compare --batch` fast.
+        switch ASCII.withBytes(raw, Self.layout) {
+        case let .success(layout):
+            text = raw
+            epoch = layout.epoch
+            upstream = layout.upstream
+            revision = layout.revision
+        case let .failure(problem):
+            throw Self.invalid(raw, problem.reason)
         }
-        var upstreamEnd = bytes.count
-        var revisionStart = bytes.count
-        if let hyphen = bytes[start...].lastIndex(of: UInt8(ascii: "-")) {
-            if hyphen == bytes.count - 1 { throw Self.invalid(raw, "revision number is empty") }
+    }
+
+    private struct Layout {
+        var epoch: Int
+        var upstream: Range<Int>
+        var revision: Range<Int>
+    }
+
+    private struct Problem: Error {
+        var reason: String
+    }
+
+    /// dpkg's `parseversion()` over the bytes: offsets of upstream and revision, and the epoch.
+    private static func layout(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<Layout, Problem> {
+        var start = 0
+        var end = bytes.count
+        // dpkg trims leading blanks (space, tab) and trailing white space, then rejects inner spaces.
+        while start < end && ASCII.isBlank(bytes[start]) { start += 1 }
+        while end > start && ASCII.isSpace(bytes[end - 1]) { end -= 1 }
+        if start == end { return .failure(Problem(reason: "version string is empty")) }
+        var colon: Int?
+        var hyphen: Int?
+        for i in start..<end {
+            let c = bytes[i]
+            if ASCII.isSpace(c) { return .failure(Problem(reason: "version string has embedded spaces")) }
+            if c == UInt8(ascii: ":") && colon == nil { colon = i }
+            if c == UInt8(ascii: "-") { hyphen = i }
+        }
+        var epoch = 0
+        if let colon {
+            var i = start
+            if i == colon { return .failure(Problem(reason: "epoch in version is empty")) }
+            var negative = false
+            if bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") {
+                negative = bytes[i] == UInt8(ascii: "-")
+                i += 1
+            }
+            if i == colon || !(i..<colon).allSatisfy({ ASCII.isDigit(bytes[$0]) }) {
+                return .failure(Problem(reason: "epoch in version is not number"))
+            }
+            while i < colon && bytes[i] == UInt8(ascii: "0") { i += 1 }
+            if negative && i < colon { return .failure(Problem(reason: "epoch in version is negative")) }
+            if colon - i > 10 { return .failure(Problem(reason: "epoch in version is too big")) }
+            for k in i..<colon { epoch = epoch * 10 + Int(bytes[k] - 0x30) }
+            if epoch > Int(Int32.max) { return .failure(Problem(reason: "epoch in version is too big")) }
+            start = colon + 1
+            if start == end { return .failure(Problem(reason: "nothing after colon in version number")) }
+        }
+        var upstreamEnd = end
+        var revisionStart = end
+        if let hyphen, hyphen >= start {
+            if hyphen == end - 1 { return .failure(Problem(reason: "revision number is empty")) }
             upstreamEnd = hyphen
             revisionStart = hyphen + 1
         }
-        if upstreamEnd == start { throw Self.invalid(raw, "version number is empty") }
-        self.text = String(decoding: bytes, as: UTF8.self)
-        self.epoch = epoch
-        self.upstream = start..<upstreamEnd
-        self.revision = revisionStart..<bytes.count
+        if upstreamEnd == start { return .failure(Problem(reason: "version number is empty")) }
+        return .success(Layout(epoch: epoch, upstream: start..<upstreamEnd, revision: revisionStart..<end))
     }
 
     public var description: String { text }
