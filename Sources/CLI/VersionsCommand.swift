@@ -82,14 +82,3 @@ struct VersionsCommand: ParsableCommand {
         }
     }
 }
-
-extension ComparisonResult {
-    /// `<`, `=` or `>`.
-    var symbol: String {
-        switch self {
-        case .orderedAscending: "<"
-        case .orderedSame: "="
-        case .orderedDescending: ">"
-        }
-    }
-}

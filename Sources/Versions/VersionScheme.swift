@@ -102,3 +102,14 @@ public enum VersionScheme: String, CaseIterable, Hashable, Sendable {
         return left < right ? .orderedAscending : (right < left ? .orderedDescending : .orderedSame)
     }
 }
+
+extension ComparisonResult {
+    /// `<`, `=` or `>`, as `vigil versions compare` prints it.
+    public var symbol: String {
+        switch self {
+        case .orderedAscending: "<"
+        case .orderedSame: "="
+        case .orderedDescending: ">"
+        }
+    }
+}

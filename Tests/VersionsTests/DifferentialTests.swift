@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Versions
+import VigilCore
 
 /// Each ecosystem's ordering against the real package manager, on real versions from the OSV
 /// snapshot in ../shared/data/osv plus adversarial variants of them (tildes, carets, epochs, leading
@@ -132,7 +133,7 @@ struct DifferentialTests {
     }
 
     static func makePairs(real: [String], c: Case) -> [(String, String)] {
-        var generator = SeededGenerator(seed: 0xDA7A + UInt64(c.scheme.rawValue.utf8.count))
+        var generator = SplitMix64(seed: 0xDA7A + UInt64(c.scheme.rawValue.utf8.count))
         var pairs: [(String, String)] = []
         let sorted = real.sorted()
         // Close neighbours in text order differ in one component: the hard cases.
@@ -153,16 +154,6 @@ struct DifferentialTests {
             pairs.append((pool[Int(generator.next() % UInt64(pool.count))], pool[Int(generator.next() % UInt64(pool.count))]))
         }
         return pairs.filter { !$0.0.contains("\t") && !$0.1.contains("\t") }
-    }
-}
-
-extension ComparisonResult {
-    var symbol: String {
-        switch self {
-        case .orderedAscending: "<"
-        case .orderedSame: "="
-        case .orderedDescending: ">"
-        }
     }
 }
 
