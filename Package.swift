@@ -15,11 +15,13 @@ let package = Package(
         .target(name: "VigilCore"),
         // Version parsing and ordering per ecosystem, and OSV affected-range evaluation.
         .target(name: "Versions", dependencies: ["VigilCore"]),
+        // Vulnerability intelligence: CVSS scoring now; OSV/KEV/EPSS import and the advisory store next.
+        .target(name: "Advisories", dependencies: ["VigilCore", "Versions"]),
         // The `vigil` command line: ArgumentParser commands as a library so tests can drive them.
         .target(
             name: "CLI",
             dependencies: [
-                "VigilCore", "Versions",
+                "VigilCore", "Versions", "Advisories",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -28,6 +30,7 @@ let package = Package(
 
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(name: "VersionsTests", dependencies: ["Versions", "VigilCore"], exclude: ["Oracles"]),
+        .testTarget(name: "AdvisoriesTests", dependencies: ["Advisories", "VigilCore"], exclude: ["Oracles"]),
         .testTarget(name: "CLITests", dependencies: ["CLI", "vigil"]),
     ],
     swiftLanguageModes: [.v6]

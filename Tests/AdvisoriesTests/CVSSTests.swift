@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+@testable import Advisories
+import VigilCore
+
+/// CVSS base scores against the RedHatProductSecurity `cvss` library: its own test vectors (copied
+/// into ../shared/data/cvss) and thousands of random vectors scored by the library at test time.
+struct CVSSTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let data = root.deletingLastPathComponent().appending(path: "shared/data/cvss")
+
+    @Test(arguments: ["vectors_simple2", "vectors_simple3", "vectors_simple31"])
+    func libraryTestVectors(_ file: String) throws {
+        let text = try String(contentsOf: Self.data.appending(path: file), encoding: .utf8)
+        var checked = 0
+        for line in text.split(separator: "\n") {
+            // "VECTOR - (base, temporal, environmental)"
+            guard let dash = line.range(of: " - (") else { continue }
+            let vector = String(line[..<dash.lowerBound])
+            let base = line[dash.upperBound...].split(separator: ",").first.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            let expected = try #require(base, "no base score in '\(line)'")
+            let score = try CVSSScore(vector: vector)
+            #expect(score.baseScore == expected + 0, "\(vector): library \(expected), vigil \(score.baseScore)")
+            checked += 1
+        }
+        #expect(checked > 500)
+    }
+
+    @Test func randomVectorsAgreeWithTheLibrary() throws {
+        var generator = SplitMix64(seed: 31337)
+        func pick(_ values: [String]) -> String { values[Int(generator.next() % UInt64(values.count))] }
+        var vectors: [String] = []
+        for k in 0..<4000 {
+            if k % 4 == 0 {
+                vectors.append("AV:\(pick(["L", "A", "N"]))/AC:\(pick(["H", "M", "L"]))/Au:\(pick(["M", "S", "N"]))/C:\(pick(["N", "P", "C"]))/I:\(pick(["N", "P", "C"]))/A:\(pick(["N", "P", "C"]))")
+            } else {
+                let version = pick(["3.0", "3.1"])
+                var v = "CVSS:\(version)/AV:\(pick(["N", "A", "L", "P"]))/AC:\(pick(["L", "H"]))/PR:\(pick(["N", "L", "H"]))/UI:\(pick(["N", "R"]))/S:\(pick(["U", "C"]))/C:\(pick(["H", "L", "N"]))/I:\(pick(["H", "L", "N"]))/A:\(pick(["H", "L", "N"]))"
+                if k % 3 == 0 { v += "/E:\(pick(["X", "H", "F", "P", "U"]))/RL:\(pick(["X", "U", "W", "T", "O"]))/RC:\(pick(["X", "C", "R", "U"]))" }
+                vectors.append(v)
+            }
+        }
+        let expected = try Self.library(vectors)
+        try #require(expected.count == vectors.count)
+        var disagreements: [String] = []
+        for (vector, want) in zip(vectors, expected) {
+            let got = try CVSSScore(vector: vector).baseScore
+            if Double(want) != got { disagreements.append("\(vector): library \(want), vigil \(got)") }
+        }
+        #expect(disagreements.isEmpty, "\(disagreements.count) disagree:\n\(disagreements.prefix(20).joined(separator: "\n"))")
+    }
+
+    @Test(arguments: [
+        ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", 9.8, Severity.critical),
+        ("CVSS:3.0/AV:N/AC:L/PR:N/UI:R/S:U/C:L/I:N/A:N", 4.3, .medium),
+        ("AV:N/AC:L/Au:N/C:P/I:P/A:P", 7.5, .high),
+        ("(AV:L/AC:H/Au:M/C:N/I:N/A:N)", 0.0, .informational),
+        ("CVSS:3.1/AV:P/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N", 1.6, .low),
+    ])
+    func knownScoresAndBands(_ vector: String, _ score: Double, _ severity: Severity) throws {
+        let result = try CVSSScore(vector: vector)
+        #expect(result.baseScore == score)
+        #expect(result.severity == severity)
+    }
+
+    @Test(arguments: [
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H", "CVSS:3.1/AV:X/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+        "CVSS:3.1/AV:N/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "garbage", "", "AV:N/AC:L/Au:N/C:P/I:P",
+        "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+    ])
+    func malformedVectorsNameTheProblem(_ vector: String) {
+        #expect(throws: CVSSError.self) { try CVSSScore(vector: vector) }
+    }
+
+    @Test func severityBandsFollowInspector() {
+        #expect(Severity(score: 0) == .informational)
+        #expect(Severity(score: 0.1) == .low)
+        #expect(Severity(score: 3.9) == .low)
+        #expect(Severity(score: 4.0) == .medium)
+        #expect(Severity(score: 6.9) == .medium)
+        #expect(Severity(score: 7.0) == .high)
+        #expect(Severity(score: 8.9) == .high)
+        #expect(Severity(score: 9.0) == .critical)
+        #expect(Severity(score: 10) == .critical)
+    }
+
+    static func library(_ vectors: [String]) throws -> [String] {
+        let input = FileManager.default.temporaryDirectory.appending(path: "vigil-cvss-\(UUID().uuidString).txt")
+        try (vectors.joined(separator: "\n") + "\n").write(to: input, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: input) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", root.appending(path: "Tests/AdvisoriesTests/Oracles/cvss_base.py").path]
+        process.standardInput = try FileHandle(forReadingFrom: input)
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw CVSSError(vector: "-", reason: "cvss oracle exited \(process.terminationStatus)") }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+}
