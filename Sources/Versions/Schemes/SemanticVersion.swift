@@ -1,84 +1,59 @@
-/// A Semantic Versioning 2.0.0 version (crates.io, Hex, Pub, and OSV `SEMVER` ranges).
+/// The rules of one SemVer dialect: which scheme it is and how strictly it parses.
+public protocol SemanticDialect: Sendable {
+    static var scheme: VersionScheme { get }
+    static var rules: SemanticCore.Rules { get }
+}
+
+/// A version under one SemVer dialect; use the aliases `SemanticVersion`, `NpmVersion`, `GoVersion`.
+public struct DialectVersion<Dialect: SemanticDialect>: EcosystemVersion, Hashable {
+    public static var scheme: VersionScheme { Dialect.scheme }
+
+    public let text: String
+    let core: SemanticCore
+
+    public init(parsing text: String) throws(VersionError) {
+        self.text = text
+        self.core = try SemanticCore(text, rules: Dialect.rules, scheme: Dialect.scheme)
+    }
+
+    public var description: String { text }
+    public static func == (a: Self, b: Self) -> Bool { a.core.compare(b.core) == 0 }
+    public static func < (a: Self, b: Self) -> Bool { a.core.compare(b.core) < 0 }
+    public func hash(into hasher: inout Hasher) { hasher.combine(core.main) }
+}
+
+/// Semantic Versioning 2.0.0 (crates.io, Hex, Pub, and OSV `SEMVER` ranges).
 ///
 /// Strict: `MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD]`, no leading zeros in numeric identifiers; numbers
 /// of any length compare exactly; build metadata is ignored for ordering.
-public struct SemanticVersion: EcosystemVersion, Hashable {
+public enum SemVer2: SemanticDialect {
     public static let scheme = VersionScheme.semver
-
-    public let text: String
-    let core: SemanticCore
-
-    public init(parsing text: String) throws(VersionError) {
-        self.text = text
-        self.core = try SemanticCore(text, rules: .semver, scheme: Self.scheme)
-    }
-
-    public var description: String { text }
-    public static func == (a: Self, b: Self) -> Bool { a.core.compare(b.core) == 0 }
-    public static func < (a: Self, b: Self) -> Bool { a.core.compare(b.core) < 0 }
-    public func hash(into hasher: inout Hasher) { hasher.combine(core.main) }
+    public static let rules = SemanticCore.Rules.semver
 }
 
-/// An npm package version, ordered as node-semver's `compare` (non-loose mode).
-///
-/// node-semver trims whitespace, accepts a `v` or `=` prefix, rejects numbers above 2^53-1 in the main
-/// version and compares numeric pre-release identifiers as JavaScript numbers.
-public struct NpmVersion: EcosystemVersion, Hashable {
+/// node-semver's `compare` (non-loose mode): trims whitespace, accepts a `v` prefix, rejects numbers
+/// above 2^53-1 in the main version and compares numeric pre-release identifiers as JavaScript numbers.
+public enum NodeSemver: SemanticDialect {
     public static let scheme = VersionScheme.npm
-
-    public let text: String
-    let core: SemanticCore
-
-    public init(parsing text: String) throws(VersionError) {
-        self.text = text
-        self.core = try SemanticCore(text, rules: .npm, scheme: Self.scheme)
-    }
-
-    public var description: String { text }
-    public static func == (a: Self, b: Self) -> Bool { a.core.compare(b.core) == 0 }
-    public static func < (a: Self, b: Self) -> Bool { a.core.compare(b.core) < 0 }
-    public func hash(into hasher: inout Hasher) { hasher.combine(core.main) }
+    public static let rules = SemanticCore.Rules.npm
 }
 
-/// A Go module version, ordered as `golang.org/x/mod/semver.Compare`.
-///
-/// The `v` prefix is optional (OSV records omit it); `vMAJOR` and `vMAJOR.MINOR` abbreviate
-/// `.0`; `+incompatible` is build metadata and ignored; pseudo-versions
+/// `golang.org/x/mod/semver.Compare`: the `v` prefix is optional (OSV records omit it); `vMAJOR` and
+/// `vMAJOR.MINOR` abbreviate `.0`; `+incompatible` is build metadata and ignored; pseudo-versions
 /// (`v0.0.0-20210101000000-abcdef123456`) are pre-releases and order by their timestamp.
-public struct GoVersion: EcosystemVersion, Hashable {
+public enum GoModules: SemanticDialect {
     public static let scheme = VersionScheme.go
-
-    public let text: String
-    let core: SemanticCore
-
-    public init(parsing text: String) throws(VersionError) {
-        self.text = text
-        self.core = try SemanticCore(text, rules: .go, scheme: Self.scheme)
-    }
-
-    /// True for a pseudo-version: a pre-release whose last two parts are a 14-digit UTC timestamp
-    /// and a 12-hex-digit revision.
-    public var isPseudoVersion: Bool {
-        guard let last = core.prerelease.last, case let .text(revision) = last, revision.count == 12,
-              core.prerelease.count >= 2
-        else { return false }
-        let stamp: String
-        switch core.prerelease[core.prerelease.count - 2] {
-        case let .number(digits): stamp = String(decoding: digits, as: UTF8.self)
-        case let .text(t): stamp = String(t.split(separator: "-").last ?? "")
-        }
-        return stamp.count == 14 && revision.utf8.allSatisfy { ASCII.isDigit($0) || $0 &- 0x61 < 6 }
-    }
-
-    public var description: String { text }
-    public static func == (a: Self, b: Self) -> Bool { a.core.compare(b.core) == 0 }
-    public static func < (a: Self, b: Self) -> Bool { a.core.compare(b.core) < 0 }
-    public func hash(into hasher: inout Hasher) { hasher.combine(core.main) }
+    public static let rules = SemanticCore.Rules.go
 }
+
+public typealias SemanticVersion = DialectVersion<SemVer2>
+public typealias NpmVersion = DialectVersion<NodeSemver>
+public typealias GoVersion = DialectVersion<GoModules>
 
 /// The parsed parts shared by the SemVer dialects.
-struct SemanticCore: Hashable, Sendable {
-    enum Rules { case semver, npm, go }
+public struct SemanticCore: Hashable, Sendable {
+    /// How strictly a dialect parses and how it compares numeric pre-release identifiers.
+    public enum Rules: Sendable { case semver, npm, go }
 
     enum Identifier: Hashable, Sendable {
         /// Digits without leading zeros.
