@@ -16,33 +16,33 @@ extension VersionScheme {
     /// fixed closes at the version, last_affected closes after it; `limit` events cap the range.
     /// - Throws: `VersionError.invalid` when `version` itself does not parse.
     public func evaluate(_ version: String, against affected: AffectedVersions) throws(VersionError) -> RangeEvaluation {
-        _ = try versionType.init(parsing: version)
-        var unevaluated: [String] = []
-        var affectedByList = affected.versions.contains(version)
-        if !affectedByList {
-            for listed in affected.versions {
-                if let order = try? compare(version, listed), order == .orderedSame {
-                    affectedByList = true
-                    break
-                }
-            }
+        try Self.evaluate(versionType, version, affected, scheme: self)
+    }
+
+    /// Parses the installed version once per scheme used, then walks the list and the ranges.
+    private static func evaluate<V: EcosystemVersion>(
+        _ type: V.Type, _ text: String, _ affected: AffectedVersions, scheme: VersionScheme
+    ) throws(VersionError) -> RangeEvaluation {
+        let installed = try V(parsing: text)
+        if affected.versions.contains(where: { $0 == text || (try? V(parsing: $0)) == installed }) {
+            return RangeEvaluation(isAffected: true, unevaluated: [])
         }
-        if affectedByList { return RangeEvaluation(isAffected: true, unevaluated: []) }
+        var unevaluated: [String] = []
         for range in affected.ranges {
-            let scheme: VersionScheme
-            switch range.kind {
-            case .ecosystem: scheme = self
-            case .semver: scheme = [.go, .npm].contains(self) ? self : .semver
-            case .git:
-                unevaluated.append("GIT range: commits cannot be compared with package versions")
-                continue
-            case let .other(name):
-                unevaluated.append("unknown range type \(name)")
-                continue
-            }
             do {
-                if try scheme.contains(version, range.events) {
-                    return RangeEvaluation(isAffected: true, unevaluated: unevaluated)
+                switch range.kind {
+                case .ecosystem:
+                    if try contains(installed, range.events) { return RangeEvaluation(isAffected: true, unevaluated: unevaluated) }
+                case .semver where scheme == .go || scheme == .npm:
+                    if try contains(installed, range.events) { return RangeEvaluation(isAffected: true, unevaluated: unevaluated) }
+                case .semver:
+                    if try contains(try SemanticVersion(parsing: text), range.events) {
+                        return RangeEvaluation(isAffected: true, unevaluated: unevaluated)
+                    }
+                case .git:
+                    unevaluated.append("GIT range: commits cannot be compared with package versions")
+                case let .other(name):
+                    unevaluated.append("unknown range type \(name)")
                 }
             } catch {
                 unevaluated.append("\(range.kind.osvName) range not evaluated: \(error)")
@@ -51,14 +51,7 @@ extension VersionScheme {
         return RangeEvaluation(isAffected: false, unevaluated: unevaluated)
     }
 
-    private func contains(_ version: String, _ events: [AffectedRange.Event]) throws(VersionError) -> Bool {
-        try Self.contains(versionType, version, events)
-    }
-
-    private static func contains<V: EcosystemVersion>(
-        _ type: V.Type, _ text: String, _ events: [AffectedRange.Event]
-    ) throws(VersionError) -> Bool {
-        let v = try V(parsing: text)
+    private static func contains<V: EcosystemVersion>(_ v: V, _ events: [AffectedRange.Event]) throws(VersionError) -> Bool {
         // nil stands for introduced "0": below every version.
         var parsed: [(version: V?, rank: Int, event: AffectedRange.Event)] = []
         for event in events {
