@@ -31,9 +31,7 @@ extension VersionScheme {
         for range in affected.ranges {
             do {
                 switch range.kind {
-                case .ecosystem:
-                    if try contains(installed, range.events) { return RangeEvaluation(isAffected: true, unevaluated: unevaluated) }
-                case .semver where scheme == .go || scheme == .npm:
+                case .ecosystem, .semver where scheme == .go || scheme == .npm:
                     if try contains(installed, range.events) { return RangeEvaluation(isAffected: true, unevaluated: unevaluated) }
                 case .semver:
                     if try contains(try SemanticVersion(parsing: text), range.events) {

@@ -130,7 +130,8 @@ public struct ApkVersion: EcosystemVersion, Hashable {
 
     public static func == (a: Self, b: Self) -> Bool { compare(a, b) == 0 }
     public static func < (a: Self, b: Self) -> Bool { compare(a, b) < 0 }
-    public func hash(into hasher: inout Hasher) {}
+    /// Equal versions have the same token kinds (values like `0` and an empty component may differ).
+    public func hash(into hasher: inout Hasher) { hasher.combine(tokens.map(\.kind)) }
 
     /// apk-tools' `apk_version_compare_blob`.
     static func compare(_ a: Self, _ b: Self) -> Int {

@@ -148,30 +148,20 @@ public struct ComposerVersion: EcosystemVersion, Hashable {
     /// PHP's `php_canonicalize_version` then split at dots: `-`, `_`, `+` and digit/letter
     /// transitions become dots.
     private static func canonicalPieces(_ v: [UInt8]) -> [Piece] {
-        var words: [[UInt8]] = [[]]
-        func isDigit(_ c: UInt8) -> Bool { ASCII.isDigit(c) }
+        var words: [[UInt8]] = []
         var previous: UInt8?
         for c in v {
-            let breakHere: Bool
-            if c == UInt8(ascii: "-") || c == UInt8(ascii: "_") || c == UInt8(ascii: "+") || c == UInt8(ascii: ".") || !ASCII.isAlphanumeric(c) {
-                if !(words.last?.isEmpty ?? true) { words.append([]) }
-                previous = c
-                continue
-            } else if let p = previous, p != UInt8(ascii: "."), isDigit(p) != isDigit(c) {
-                breakHere = true
+            defer { previous = c }
+            // Every non-alphanumeric byte is a separator; a digit/letter change starts a new word.
+            guard ASCII.isAlphanumeric(c) else { continue }
+            if let p = previous, ASCII.isAlphanumeric(p), ASCII.isDigit(p) == ASCII.isDigit(c) {
+                words[words.count - 1].append(c)
             } else {
-                breakHere = false
+                words.append([c])
             }
-            if breakHere && !(words.last?.isEmpty ?? true) { words.append([]) }
-            words[words.count - 1].append(c)
-            previous = c
         }
-        if words.last?.isEmpty == true { words.removeLast() }
         return words.map { w in
-            if let f = w.first, ASCII.isDigit(f) {
-                return .number(Array(w.prefix(while: ASCII.isDigit).drop { $0 == 0x30 }))
-            }
-            return .special(specialRank(w))
+            ASCII.isDigit(w[0]) ? .number(Array(w.drop { $0 == 0x30 })) : .special(specialRank(w))
         }
     }
 
