@@ -28,10 +28,12 @@ let package = Package(
         // The `vigil` executable: a one-line dispatcher into CLI.
         .executableTarget(name: "vigil", dependencies: ["CLI"]),
 
+        // Helpers shared by the test targets: running external programs, repository paths.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
-        .testTarget(name: "VersionsTests", dependencies: ["Versions", "VigilCore"], exclude: ["Oracles"]),
-        .testTarget(name: "AdvisoriesTests", dependencies: ["Advisories", "VigilCore"], exclude: ["Oracles"]),
-        .testTarget(name: "CLITests", dependencies: ["CLI", "vigil"]),
+        .testTarget(name: "VersionsTests", dependencies: ["Versions", "VigilCore", "TestSupport"], exclude: ["Oracles"]),
+        .testTarget(name: "AdvisoriesTests", dependencies: ["Advisories", "VigilCore", "TestSupport"], exclude: ["Oracles"]),
+        .testTarget(name: "CLITests", dependencies: ["CLI", "vigil", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

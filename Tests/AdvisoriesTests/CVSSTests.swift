@@ -1,13 +1,13 @@
 import Foundation
 import Testing
 @testable import Advisories
+import TestSupport
 import VigilCore
 
 /// CVSS base scores against the RedHatProductSecurity `cvss` library: its own test vectors (copied
 /// into ../shared/data/cvss) and thousands of random vectors scored by the library at test time.
 struct CVSSTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let data = root.deletingLastPathComponent().appending(path: "shared/data/cvss")
+    static let data = Repository.sharedData.appending(path: "cvss")
 
     @Test(arguments: ["vectors_simple2", "vectors_simple3", "vectors_simple31"])
     func libraryTestVectors(_ file: String) throws {
@@ -85,19 +85,7 @@ struct CVSSTests {
     }
 
     static func library(_ vectors: [String]) throws -> [String] {
-        let input = FileManager.default.temporaryDirectory.appending(path: "vigil-cvss-\(UUID().uuidString).txt")
-        try (vectors.joined(separator: "\n") + "\n").write(to: input, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: input) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", root.appending(path: "Tests/AdvisoriesTests/Oracles/cvss_base.py").path]
-        process.standardInput = try FileHandle(forReadingFrom: input)
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw CVSSError(vector: "-", reason: "cvss oracle exited \(process.terminationStatus)") }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        let script = Repository.root.appending(path: "Tests/AdvisoriesTests/Oracles/cvss_base.py")
+        return try Subprocess.lines(["python3", script.path], input: vectors.joined(separator: "\n") + "\n")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `vigil versions compare` driven through the real executable, as a user or a script would.
 struct VersionsCommandTests {
@@ -13,32 +14,8 @@ struct VersionsCommandTests {
         return directory.appending(path: "vigil")
     }()
 
-    struct Run {
-        var status: Int32
-        var output: String
-        var errors: String
-    }
-
-    static func run(_ arguments: [String], input: String = "") throws -> Run {
-        let process = Process()
-        process.executableURL = vigil
-        process.arguments = arguments
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let feeder = Thread {
-            stdin.fileHandleForWriting.write(Data(input.utf8))
-            try? stdin.fileHandleForWriting.close()
-        }
-        feeder.start()
-        let errorBox = ErrorBox()
-        let drain = Thread { errorBox.set(stderr.fileHandleForReading.readDataToEndOfFile()) }
-        drain.start()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self), errors: errorBox.wait())
+    static func run(_ arguments: [String], input: String = "") throws -> Subprocess.Result {
+        try Subprocess.run(vigil, arguments, input: input)
     }
 
     @Test(arguments: [
@@ -86,22 +63,5 @@ struct VersionsCommandTests {
         let out = result.output.split(separator: "\n")
         #expect(out.count == 100_000)
         #expect(Set(out) == ["<", "=", ">"])
-    }
-}
-
-final class ErrorBox: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var data: Data?
-    func set(_ d: Data) {
-        condition.lock()
-        data = d
-        condition.signal()
-        condition.unlock()
-    }
-    func wait() -> String {
-        condition.lock()
-        while data == nil { condition.wait() }
-        defer { condition.unlock() }
-        return String(decoding: data ?? Data(), as: UTF8.self)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Versions
+import TestSupport
 import VigilCore
 
 /// Each ecosystem's ordering against the real package manager, on real versions from the OSV
@@ -11,7 +12,7 @@ struct DifferentialTests {
         var scheme: VersionScheme
         /// OSV ecosystems whose versions seed the pairs.
         var corpora: [String]
-        /// The oracle command; `{input}` is replaced by the pairs file, which is also standard input.
+        /// The oracle command; it reads the pairs on standard input.
         var oracle: [String]
         var environment: [String: String] = [:]
         /// Derived versions for one real version.
@@ -26,7 +27,7 @@ struct DifferentialTests {
     static let cases: [Case] = [
         Case(
             scheme: .dpkg, corpora: ["Debian", "Ubuntu"],
-            oracle: ["bash", Repository.oracles.appending(path: "dpkg.sh").path],
+            oracle: ["bash", Paths.oracles.appending(path: "dpkg.sh").path],
             variants: { v in
                 ["~rc1", "~", "~~", "+b1", "+dfsg1", "a", ".0", "-1", "-0", "~~a", "+"].map { v + $0 }
                     + ["1:" + v, "0:" + v, leadingZero(v), longNumber(v), bumpLast(v), v.uppercased()]
@@ -39,7 +40,7 @@ struct DifferentialTests {
         ),
         Case(
             scheme: .rpm, corpora: ["AlmaLinux"],
-            oracle: ["bash", Repository.oracles.appending(path: "rpm.sh").path, "{input}"],
+            oracle: ["bash", Paths.oracles.appending(path: "rpm.sh").path],
             variants: { v in
                 ["~rc1", "^post1", "~", "^", ".1", "a", "_1", ".el8", "-1", "~~", "^^", ".0", "-0"].map { v + $0 }
                     + ["1:" + v, "0:" + v, leadingZero(v), longNumber(v), bumpLast(v), v.uppercased()]
@@ -51,7 +52,7 @@ struct DifferentialTests {
         ),
         Case(
             scheme: .pep440, corpora: ["PyPI"],
-            oracle: ["python3", Repository.oracles.appending(path: "pep440.py").path],
+            oracle: ["python3", Paths.oracles.appending(path: "pep440.py").path],
             variants: { v in
                 ["a1", "b2", "rc1", "c1", ".post1", "-1", ".dev0", "a1.dev1", ".post1.dev2", "+local.7", "+abc", "-alpha",
                  "_beta3", ".0", "pre", "preview1", "r1", "rev2", "+1.a", ".post", "a", "x", "..1"].map { v + $0 }
@@ -64,7 +65,7 @@ struct DifferentialTests {
         ),
         Case(
             scheme: .npm, corpora: ["npm", "crates.io"],
-            oracle: ["node", Repository.oracles.appending(path: "npm.js").path],
+            oracle: ["node", Paths.oracles.appending(path: "npm.js").path],
             environment: ["NODE_PATH": "/usr/share/nodejs"],
             variants: { v in
                 ["-alpha", "-alpha.1", "-0", "-alpha.beta", "-beta.11", "-rc.1", "+build.1", "-01", "-x.7.z.92", "-1a",
@@ -77,7 +78,7 @@ struct DifferentialTests {
         ),
         Case(
             scheme: .maven, corpora: ["Maven"],
-            oracle: ["bash", Repository.oracles.appending(path: "maven.sh").path],
+            oracle: ["bash", Paths.oracles.appending(path: "maven.sh").path],
             variants: { v in
                 ["-SNAPSHOT", "-alpha-1", "-beta", "a1", "b2", "m3", "-rc1", "-cr1", "-RC1", ".Final", "-ga", "-sp1", "-xyz",
                  "-1", ".0", ".0.0", "-0", "--1", "-foo-bar1baz-.1", "-milestone-2", "-release", "_1", ".1-SNAPSHOT",
@@ -92,7 +93,7 @@ struct DifferentialTests {
         ),
         Case(
             scheme: .rubygems, corpora: ["RubyGems"],
-            oracle: ["ruby", Repository.oracles.appending(path: "rubygems.rb").path],
+            oracle: ["ruby", Paths.oracles.appending(path: "rubygems.rb").path],
             variants: { v in
                 [".a", ".pre", ".pre.1", "-rc1", ".beta.2", ".0", ".0.0", "a", "-1", ".A", ".a.0", "b", ".rc.1", "..1",
                  "-", ".a1", ".1a", "-a-b"].map { v + $0 }
@@ -112,7 +113,7 @@ struct DifferentialTests {
         let pairs = Self.makePairs(real: real, c: c)
         #expect(pairs.count >= 2000)
         let input = pairs.map { "\($0.0)\t\($0.1)" }.joined(separator: "\n") + "\n"
-        let expected = try External.run(c.oracle, input: input, environment: c.environment)
+        let expected = try Subprocess.lines(c.oracle, input: input, environment: c.environment)
         try #require(expected.count == pairs.count, "oracle printed \(expected.count) lines for \(pairs.count) pairs")
         var disagreements: [String] = []
         var invalid = 0
