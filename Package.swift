@@ -9,19 +9,28 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
         // Shared vocabulary: ecosystems, package identities, severities, ARNs, errors. Foundation only.
         .target(name: "VigilCore"),
         // Version parsing and ordering per ecosystem, and OSV affected-range evaluation.
         .target(name: "Versions", dependencies: ["VigilCore"]),
-        // Vulnerability intelligence: CVSS scoring now; OSV/KEV/EPSS import and the advisory store next.
+        // Safe reading of archives: zip (bounded entries and sizes) and gzip.
+        .target(name: "Archives", dependencies: ["VigilCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        // Vulnerability intelligence, pure: OSV records, KEV and EPSS parsing, CVSS scoring.
         .target(name: "Advisories", dependencies: ["VigilCore", "Versions"]),
+        // The advisory database: a SQLite file (GRDB) built aside and swapped in, its importers and updater.
+        .target(
+            name: "AdvisoryStore",
+            dependencies: ["VigilCore", "Versions", "Advisories", "Archives", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // The `vigil` command line: ArgumentParser commands as a library so tests can drive them.
         .target(
             name: "CLI",
             dependencies: [
-                "VigilCore", "Versions", "Advisories",
+                "VigilCore", "Versions", "Advisories", "AdvisoryStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -33,6 +42,8 @@ let package = Package(
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(name: "VersionsTests", dependencies: ["Versions", "VigilCore", "TestSupport"], exclude: ["Oracles"]),
         .testTarget(name: "AdvisoriesTests", dependencies: ["Advisories", "VigilCore", "TestSupport"], exclude: ["Oracles"]),
+        .testTarget(name: "ArchivesTests", dependencies: ["Archives", "TestSupport"]),
+        .testTarget(name: "AdvisoryStoreTests", dependencies: ["AdvisoryStore", "Advisories", "VigilCore", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["CLI", "vigil", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -3,7 +3,12 @@ import Foundation
 /// Writing to standard error and buffered writing to standard output.
 enum StandardStreams {
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
+        raw(message + "\n")
+    }
+
+    /// Writes to standard error without adding a newline.
+    static func raw(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
     }
 }
 

@@ -1,0 +1,161 @@
+import Advisories
+import Foundation
+import GRDB
+import Versions
+import VigilCore
+
+/// Read access to the advisory database in a data directory.
+public struct AdvisoryDatabase: Sendable {
+    public static let fileName = "advisories.sqlite"
+
+    /// One `affected[]` entry of an advisory, as the matcher needs it.
+    public struct AffectedEntry: Hashable, Sendable {
+        public var advisoryID: String
+        /// The full OSV ecosystem, e.g. `Debian:12`.
+        public var ecosystem: String
+        public var name: String
+        public var purl: String?
+        public var versions: AffectedVersions
+        public var ecosystemSpecific: JSONValue?
+        public var databaseSpecific: JSONValue?
+    }
+
+    public struct KEVEntry: Hashable, Sendable, Codable {
+        public var cve: String
+        public var vendor: String?
+        public var product: String?
+        public var name: String?
+        public var dateAdded: String
+        public var dueDate: String?
+        public var knownRansomwareCampaignUse: String?
+        public var requiredAction: String?
+    }
+
+    public struct EPSSEntry: Hashable, Sendable, Codable {
+        public var cve: String
+        public var probability: Double
+        public var percentile: Double
+    }
+
+    /// An advisory with the exploitation data joined through its CVE ids.
+    public struct Advisory: Sendable {
+        public var record: OSVRecord
+        public var source: String
+        public var kev: [KEVEntry]
+        public var epss: [EPSSEntry]
+    }
+
+    public struct Feed: Hashable, Sendable, Codable {
+        public var name: String
+        public var location: String
+        public var records: Int
+        public var updatedAt: String
+        public var version: String?
+        public var cursor: String?
+    }
+
+    public struct Status: Sendable, Codable {
+        public var path: String
+        public var advisories: Int
+        public var withdrawn: Int
+        /// Advisories per ecosystem family.
+        public var ecosystems: [String: Int]
+        public var kevEntries: Int
+        public var epssScores: Int
+        public var feeds: [Feed]
+    }
+
+    private let queue: DatabaseQueue
+    public let path: String
+
+    /// Opens `DATA_DIR/advisories.sqlite` read-only.
+    /// - Throws: `AdvisoryStoreError.noDatabase` when there is none yet.
+    public init(dataDirectory: URL) throws {
+        path = dataDirectory.appending(path: Self.fileName).path
+        guard FileManager.default.fileExists(atPath: path) else { throw AdvisoryStoreError.noDatabase(path: path) }
+        var configuration = Configuration()
+        configuration.readonly = true
+        queue = try DatabaseQueue(path: path, configuration: configuration)
+    }
+
+    /// Every affected entry for a package: the matcher's question. `name` is normalised for the ecosystem.
+    public func affected(ecosystem: Ecosystem, name: String) throws -> [AffectedEntry] {
+        let key = PackageName.normalized(name, ecosystem: ecosystem)
+        return try queue.read { db in
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT advisory_id, ecosystem, name, purl, versions, ecosystem_specific, database_specific
+                FROM affected WHERE family = ? AND name = ?
+                """), arguments: [ecosystem.name, key])
+            let decoder = JSONDecoder()
+            return try rows.compactMap { row -> AffectedEntry? in
+                let full: String = row["ecosystem"]
+                // "Debian:12" asks for Debian 12's advisories only; "Debian" for all releases.
+                if let release = ecosystem.release, Ecosystem(full).release != release { return nil }
+                let versions = try decoder.decode(OSVRecord.Affected.self, from: Data((row["versions"] as String).utf8))
+                return AffectedEntry(
+                    advisoryID: row["advisory_id"], ecosystem: full, name: row["name"], purl: row["purl"],
+                    versions: versions.affectedVersions,
+                    ecosystemSpecific: try (row["ecosystem_specific"] as String?).map { try decoder.decode(JSONValue.self, from: Data($0.utf8)) },
+                    databaseSpecific: try (row["database_specific"] as String?).map { try decoder.decode(JSONValue.self, from: Data($0.utf8)) }
+                )
+            }
+        }
+    }
+
+    /// The advisory with this id, or the advisories that list it as an alias (e.g. a CVE id).
+    public func advisories(id: String) throws -> [Advisory] {
+        try queue.read { db in
+            var ids = try String.fetchAll(db, sql: "SELECT id FROM advisory WHERE id = ?", arguments: [id])
+            if ids.isEmpty {
+                ids = try String.fetchAll(db, sql: "SELECT DISTINCT advisory_id FROM alias WHERE alias = ? ORDER BY advisory_id", arguments: [id])
+            }
+            return try ids.compactMap { try advisory(db, id: $0) }
+        }
+    }
+
+    private func advisory(_ db: Database, id: String) throws -> Advisory? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT record, source FROM advisory WHERE id = ?", arguments: [id]) else { return nil }
+        let record = try JSONDecoder().decode(OSVRecord.self, from: Data((row["record"] as String).utf8))
+        var kev: [KEVEntry] = []
+        var epss: [EPSSEntry] = []
+        for cve in record.cveIDs {
+            if let k = try Row.fetchOne(db, sql: "SELECT * FROM kev WHERE cve = ?", arguments: [cve]) {
+                kev.append(KEVEntry(cve: cve, vendor: k["vendor"], product: k["product"], name: k["name"], dateAdded: k["date_added"],
+                                    dueDate: k["due_date"], knownRansomwareCampaignUse: k["ransomware"], requiredAction: k["required_action"]))
+            }
+            if let e = try Row.fetchOne(db, sql: "SELECT probability, percentile FROM epss WHERE cve = ?", arguments: [cve]) {
+                epss.append(EPSSEntry(cve: cve, probability: e["probability"], percentile: e["percentile"]))
+            }
+        }
+        return Advisory(record: record, source: row["source"], kev: kev, epss: epss)
+    }
+
+    /// Counts and feeds for `vigil db status`.
+    public func status() throws -> Status {
+        try queue.read { db in
+            var ecosystems: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT family, COUNT(DISTINCT advisory_id) AS n FROM affected GROUP BY family") {
+                ecosystems[row["family"]] = row["n"]
+            }
+            let feeds = try Row.fetchAll(db, sql: "SELECT * FROM feed ORDER BY name").map { r in
+                Feed(name: r["name"], location: r["location"], records: r["records"], updatedAt: r["updated_at"], version: r["version"], cursor: r["cursor"])
+            }
+            return Status(
+                path: path,
+                advisories: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM advisory") ?? 0,
+                withdrawn: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM advisory WHERE withdrawn IS NOT NULL") ?? 0,
+                ecosystems: ecosystems,
+                kevEntries: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM kev") ?? 0,
+                epssScores: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM epss") ?? 0,
+                feeds: feeds
+            )
+        }
+    }
+
+    /// Package names stored for an ecosystem family (for benchmarks and listings).
+    public func packageNames(family: String, limit: Int = 100_000) throws -> [String] {
+        try queue.read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT name FROM affected WHERE family = ? LIMIT ?", arguments: [family, limit])
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+
+/// A temporary directory removed when the test is done with it.
+public final class ScratchDirectory: @unchecked Sendable {
+    public let url: URL
+
+    public init(_ label: String = "vigil") throws {
+        url = FileManager.default.temporaryDirectory.appending(path: "\(label)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    public func path(_ component: String) -> URL { url.appending(path: component) }
+}
+
+/// A static HTTP server on 127.0.0.1 (Python's http.server on a free port) serving one directory;
+/// stopped when released.
+public final class LocalHTTPServer: @unchecked Sendable {
+    private let process = Process()
+    public let baseURL: URL
+
+    public init(serving directory: URL) throws {
+        let script = """
+        import functools, http.server, sys
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+        handler.log_message = lambda *args: None
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        print(server.server_address[1], flush=True)
+        server.serve_forever()
+        """
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, directory.path]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while true {
+            let byte = output.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty || byte == Data("\n".utf8) { break }
+            line.append(byte)
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self)), let url = URL(string: "http://127.0.0.1:\(port)") else {
+            process.terminate()
+            throw Subprocess.Failure(description: "the test HTTP server did not start")
+        }
+        baseURL = url
+    }
+
+    deinit { stop() }
+
+    public func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+}
