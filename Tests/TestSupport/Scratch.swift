@@ -52,7 +52,8 @@ public final class LocalHTTPServer: @unchecked Sendable {
 
     public func stop() {
         if process.isRunning {
-            process.terminate()
+            // SIGKILL: a SIGTERM may be ignored (the disposition is inherited from the test runner).
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
     }
