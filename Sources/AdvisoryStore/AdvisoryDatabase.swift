@@ -16,8 +16,12 @@ public struct AdvisoryDatabase: Sendable {
         public var name: String
         public var purl: String?
         public var versions: AffectedVersions
-        public var ecosystemSpecific: JSONValue?
-        public var databaseSpecific: JSONValue?
+        /// `ecosystem_specific` and `database_specific` as JSON text; decoded only when asked for.
+        public var ecosystemSpecificJSON: String?
+        public var databaseSpecificJSON: String?
+
+        public var ecosystemSpecific: JSONValue? { ecosystemSpecificJSON.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) } }
+        public var databaseSpecific: JSONValue? { databaseSpecificJSON.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) } }
     }
 
     public struct KEVEntry: Hashable, Sendable, Codable {
@@ -81,24 +85,24 @@ public struct AdvisoryDatabase: Sendable {
     /// Every affected entry for a package: the matcher's question. `name` is normalised for the ecosystem.
     public func affected(ecosystem: Ecosystem, name: String) throws -> [AffectedEntry] {
         let key = PackageName.normalized(name, ecosystem: ecosystem)
-        return try queue.read { db in
-            let rows = try Row.fetchAll(db.cachedStatement(sql: """
+        // One statement: no transaction needed (the file is only ever replaced whole, by rename).
+        return try queue.unsafeRead { db in
+            // "Debian:12" asks for Debian 12's advisories only; "Debian" for every release.
+            let statement = try db.cachedStatement(sql: """
                 SELECT advisory_id, ecosystem, name, purl, versions, ecosystem_specific, database_specific
-                FROM affected WHERE family = ? AND name = ?
-                """), arguments: [ecosystem.name, key])
-            let decoder = JSONDecoder()
-            return try rows.compactMap { row -> AffectedEntry? in
-                let full: String = row["ecosystem"]
-                // "Debian:12" asks for Debian 12's advisories only; "Debian" for all releases.
-                if let release = ecosystem.release, Ecosystem(full).release != release { return nil }
-                let versions = try decoder.decode(OSVRecord.Affected.self, from: Data((row["versions"] as String).utf8))
-                return AffectedEntry(
-                    advisoryID: row["advisory_id"], ecosystem: full, name: row["name"], purl: row["purl"],
-                    versions: versions.affectedVersions,
-                    ecosystemSpecific: try (row["ecosystem_specific"] as String?).map { try decoder.decode(JSONValue.self, from: Data($0.utf8)) },
-                    databaseSpecific: try (row["database_specific"] as String?).map { try decoder.decode(JSONValue.self, from: Data($0.utf8)) }
-                )
+                FROM affected WHERE family = ? AND name = ? AND (? IS NULL OR ecosystem = ?)
+                """)
+            let full: String? = ecosystem.release == nil ? nil : ecosystem.description
+            var entries: [AffectedEntry] = []
+            let rows = try Row.fetchCursor(statement, arguments: [ecosystem.name, key, full, full])
+            while let row = try rows.next() {
+                entries.append(AffectedEntry(
+                    advisoryID: row[0], ecosystem: row[1], name: row[2], purl: row[3],
+                    versions: StoredVersions.decode(row[4]),
+                    ecosystemSpecificJSON: row[5], databaseSpecificJSON: row[6]
+                ))
             }
+            return entries
         }
     }
 
@@ -150,6 +154,11 @@ public struct AdvisoryDatabase: Sendable {
                 feeds: feeds
             )
         }
+    }
+
+    /// True when an advisory with this exact id is stored (a primary-key probe).
+    public func contains(id: String) throws -> Bool {
+        try queue.unsafeRead { db in try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM advisory WHERE id = ?"), arguments: [id]) ?? false }
     }
 
     /// Package names stored for an ecosystem family (for benchmarks and listings).

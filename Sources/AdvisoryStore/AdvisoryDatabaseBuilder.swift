@@ -15,7 +15,6 @@ public final class AdvisoryDatabaseBuilder {
     private let scratchPath: String
     private let lockDescriptor: Int32
     private var queue: DatabaseQueue?
-    private let encoder = JSONEncoder()
 
     /// Starts a new version from the live database (or an empty one).
     /// - Throws: `AdvisoryStoreError.busy` when another update holds the lock.
@@ -37,7 +36,7 @@ public final class AdvisoryDatabaseBuilder {
             var configuration = Configuration()
             configuration.prepareDatabase { db in
                 // A scratch file: durability comes from the final rename, not from the journal.
-                try db.execute(sql: "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF")
+                try db.execute(sql: "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY")
             }
             let queue = try DatabaseQueue(path: scratchPath, configuration: configuration)
             try Schema.migrator.migrate(queue)
@@ -46,7 +45,6 @@ public final class AdvisoryDatabaseBuilder {
             discard()
             throw error
         }
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     }
 
     deinit { discard() }
@@ -118,13 +116,11 @@ public final class AdvisoryDatabaseBuilder {
         for entry in record.affected ?? [] {
             guard let package = entry.package else { continue }
             let ecosystem = Ecosystem(package.ecosystem)
-            let versions = OSVRecord.Affected(ranges: entry.ranges, versions: entry.versions)  // what matching needs
             try affectedStatement.execute(arguments: [
                 record.id, package.ecosystem, ecosystem.name,
                 PackageName.normalized(package.name, ecosystem: ecosystem), package.purl,
-                String(decoding: try encoder.encode(versions), as: UTF8.self),
-                try entry.ecosystemSpecific.map { String(decoding: try encoder.encode($0), as: UTF8.self) },
-                try entry.databaseSpecific.map { String(decoding: try encoder.encode($0), as: UTF8.self) },
+                StoredVersions.encode(entry.affectedVersions),
+                entry.ecosystemSpecific?.jsonText, entry.databaseSpecific?.jsonText,
             ])
         }
         return true

@@ -133,16 +133,35 @@ public final class AdvisoryImporter {
 
     @discardableResult
     private func importZip(_ url: URL, source: String, feedName: String) throws -> String? {
-        let zip = try ZipReader(url: url, limits: limits)
+        let reader = try ZipReader(url: url, limits: limits)
         var newest: String?
         var count = 0
         try builder.write { db in
-            try zip.forEachFile { path, contents in
-                guard path.hasSuffix(".json") else { return }
-                count += 1
-                newest = max(newest, try storeRecord(contents, source: "\(source)!\(path)", db: db))
-                if count % 1000 == 0 { progress(source, count) }
+            // Pipelined: while one batch is decoded on the other cores, the previous one is stored.
+            var batch: [(source: String, data: Data)] = []
+            var inFlight: DecodingBatch?
+            func storeInFlight() throws {
+                guard let done = inFlight else { return }
+                for (item, decoded) in zip(done.items, done.wait()) {
+                    newest = max(newest, try store(decoded, raw: item.data, source: item.source, db: db))
+                }
+                count += done.items.count
+                inFlight = nil
+                progress(source, count)
             }
+            func flush() throws {
+                let next = DecodingBatch(batch)
+                batch.removeAll(keepingCapacity: true)
+                try storeInFlight()
+                inFlight = next
+            }
+            try reader.forEachFile { path, contents in
+                guard path.hasSuffix(".json") else { return }
+                batch.append(("\(source)!\(path)", contents))
+                if batch.count == Self.batchSize { try flush() }
+            }
+            try flush()
+            try storeInFlight()
             try builder.setFeed(feedName, location: source, records: count, version: nil, cursor: newest, in: db)
         }
         progress(source, count)
@@ -189,14 +208,37 @@ public final class AdvisoryImporter {
         }
     }
 
+    /// Records decoded together on all cores before they are stored one by one.
+    private static let batchSize = 512
+
+    /// Decodes records in parallel (decoding dominates an import; SQLite writes stay on one thread).
+    fileprivate static func decodeConcurrently(_ batch: [(source: String, data: Data)]) -> [Result<OSVRecord, AdvisoryError>] {
+        let results = UnsafeMutableBufferPointer<Result<OSVRecord, AdvisoryError>?>.allocate(capacity: batch.count)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        let shared = SendableBuffer(results)
+        DispatchQueue.concurrentPerform(iterations: batch.count) { k in
+            shared.buffer[k] = Result { () throws(AdvisoryError) -> OSVRecord in try OSVRecord.decode(batch[k].data, source: batch[k].source) }
+        }
+        return results.map { $0 ?? .failure(.malformedRecord(source: "", reason: "not decoded")) }
+    }
+
     /// Decodes and stores one record; a malformed one is reported and skipped.
     /// - Returns: the record's `modified` when it was stored, for incremental cursors.
     private func storeRecord(_ data: Data, source: String, db: Database) throws -> String? {
+        try store(Result { () throws(AdvisoryError) -> OSVRecord in try OSVRecord.decode(data, source: source) }, raw: data, source: source, db: db)
+    }
+
+    private func store(_ decoded: Result<OSVRecord, AdvisoryError>, raw data: Data, source: String, db: Database) throws -> String? {
         let record: OSVRecord
-        do {
-            record = try OSVRecord.decode(data, source: source)
-        } catch {
+        switch decoded {
+        case let .success(r): record = r
+        case let .failure(error):
             report.malformed.append(error.description)
+            return nil
+        }
+        if let entry = record.affected?.first(where: { !StoredVersions.canStore($0.affectedVersions) }) {
+            report.malformed.append("\(source): malformed OSV record: a version of \(entry.package?.name ?? "a package") contains a tab or newline")
             return nil
         }
         if try builder.upsert(record, raw: data, source: source, in: db) {
@@ -213,4 +255,30 @@ func max(_ a: String?, _ b: String?) -> String? {
     guard let a else { return b }
     guard let b else { return a }
     return (OSVTimestamp.parse(b) ?? 0) > (OSVTimestamp.parse(a) ?? 0) ? b : a
+}
+
+/// Lets `concurrentPerform` workers write disjoint slots of one buffer.
+private struct SendableBuffer<T>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<T>
+    init(_ buffer: UnsafeMutableBufferPointer<T>) { self.buffer = buffer }
+}
+
+/// A batch of records being decoded on a background queue.
+private final class DecodingBatch: @unchecked Sendable {
+    let items: [(source: String, data: Data)]
+    private var results: [Result<OSVRecord, AdvisoryError>] = []
+    private let group = DispatchGroup()
+
+    init(_ items: [(source: String, data: Data)]) {
+        self.items = items
+        DispatchQueue.global().async(group: group) { [self] in
+            results = AdvisoryImporter.decodeConcurrently(items)
+        }
+    }
+
+    /// The decoded records, in order, once decoding is done.
+    func wait() -> [Result<OSVRecord, AdvisoryError>] {
+        group.wait()
+        return results
+    }
 }

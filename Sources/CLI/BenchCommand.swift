@@ -1,3 +1,5 @@
+import AdvisoryStore
+import Archives
 import ArgumentParser
 import Foundation
 import Versions
@@ -8,7 +10,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run benchmarks and print figures (ratios against a baseline from the same run).",
-        subcommands: [Versions.self]
+        subcommands: [Versions.self, Database.self]
     )
 
     struct Versions: ParsableCommand {
@@ -78,6 +80,97 @@ struct BenchCommand: ParsableCommand {
     }
 }
 
+extension BenchCommand {
+    struct Database: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "db",
+            abstract: "Advisory import rate from OSV all.zip files and the lookup time for one package.",
+            discussion: """
+            OSV_DIR is laid out like OSV's bucket (<Ecosystem>/all.zip), e.g. ../shared/data/osv. Import is \
+            compared with only unzipping and parsing the same records (the floor any importer pays); \
+            lookup ('all affected entries for (ecosystem, package)') with a primary-key probe of the same database.
+            """
+        )
+
+        @Option(help: "Directory laid out like OSV's bucket.")
+        var osvDir: String
+
+        func run() async throws {
+            let root = URL(fileURLWithPath: osvDir)
+            let zips = try FileManager.default.contentsOfDirectory(atPath: osvDir).sorted()
+                .map { root.appending(path: "\($0)/all.zip") }
+                .filter { FileManager.default.fileExists(atPath: $0.path) }
+            guard !zips.isEmpty else { throw ValidationError("no <Ecosystem>/all.zip under \(osvDir)") }
+
+            var parsed = 0
+            let parseSeconds = try seconds {
+                for zip in zips {
+                    try ZipReader(url: zip).forEachFile { _, data in
+                        if (try? JSONSerialization.jsonObject(with: data)) != nil { parsed += 1 }
+                    }
+                }
+            }
+            let scratch = FileManager.default.temporaryDirectory.appending(path: "vigil-bench-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: scratch) }
+            var stored = 0
+            let importSeconds = try await asyncSeconds {
+                let importer = try AdvisoryImporter(dataDirectory: scratch)
+                for zip in zips { try await importer.importInput(zip.path) }
+                stored = try importer.finish().records
+            }
+            print("import: \(stored) records in \(String(format: "%.2f", importSeconds)) s = \(Int(Double(stored) / importSeconds)) records/s; " +
+                  "unzip+parse only: \(Int(Double(parsed) / parseSeconds)) records/s; ratio \(String(format: "%.2f", (Double(stored) / importSeconds) / (Double(parsed) / parseSeconds)))")
+
+            let db = try AdvisoryDatabase(dataDirectory: scratch)
+            var queries: [(Ecosystem, String)] = []
+            for family in try db.status().ecosystems.keys.sorted() {
+                for name in try db.packageNames(family: family, limit: 500) { queries.append((Ecosystem(family), name)) }
+            }
+            let ids = try queries.compactMap { try db.affected(ecosystem: $0.0, name: $0.1).first?.advisoryID }
+            var entries = 0
+            var lookup = Double.infinity, probe = Double.infinity
+            for round in 0..<3 {  // best of three medians: the machine is shared and noisy
+                lookup = min(lookup, try medianMicroseconds(queries) { q in
+                    let found = try db.affected(ecosystem: q.0, name: q.1).count
+                    if round == 0 { entries += found }
+                })
+                probe = min(probe, try medianMicroseconds(ids) { id in _ = try db.contains(id: id) })
+            }
+            print("lookup: median \(String(format: "%.1f", lookup)) µs (best of 3) over \(queries.count) packages (\(entries) entries); " +
+                  "primary-key probe median \(String(format: "%.1f", probe)) µs; ratio \(String(format: "%.1f", lookup / probe))")
+        }
+    }
+}
+
+private func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = ContinuousClock.now
+    try body()
+    return (ContinuousClock.now - start).seconds
+}
+
+private func asyncSeconds(_ body: () async throws -> Void) async rethrows -> Double {
+    let start = ContinuousClock.now
+    try await body()
+    return (ContinuousClock.now - start).seconds
+}
+
+/// Median wall time of `body` over `inputs`, in microseconds.
+private func medianMicroseconds<T>(_ inputs: [T], _ body: (T) throws -> Void) rethrows -> Double {
+    var samples: [Double] = []
+    samples.reserveCapacity(inputs.count)
+    for input in inputs {
+        let start = ContinuousClock.now
+        try body(input)
+        samples.append((ContinuousClock.now - start).seconds * 1e6)
+    }
+    samples.sort()
+    return samples.isEmpty ? 0 : samples[samples.count / 2]
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}
+
 /// Operations per second of `body`, best of three runs; the body's result is kept so the work is not optimised away.
 private func measure(_ operations: Int, _ body: () -> Int) -> Double {
     var best = Double.infinity
@@ -85,9 +178,7 @@ private func measure(_ operations: Int, _ body: () -> Int) -> Double {
     for _ in 0..<3 {
         let start = ContinuousClock.now
         sink &+= body()
-        let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        best = min(best, seconds)
+        best = min(best, (ContinuousClock.now - start).seconds)
     }
     if sink == Int.min { print("") }
     return Double(operations) / max(best, 1e-9)
