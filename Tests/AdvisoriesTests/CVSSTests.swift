@@ -4,12 +4,12 @@ import Testing
 import TestSupport
 import VigilCore
 
-/// CVSS base scores against the RedHatProductSecurity `cvss` library: its own test vectors (copied
+/// CVSS scores against the RedHatProductSecurity `cvss` library: its own test vectors (copied
 /// into ../shared/data/cvss) and thousands of random vectors scored by the library at test time.
 struct CVSSTests {
     static let data = Repository.sharedData.appending(path: "cvss")
 
-    @Test(arguments: ["vectors_simple2", "vectors_simple3", "vectors_simple31"])
+    @Test(arguments: ["vectors_simple2", "vectors_simple3", "vectors_simple31", "vectors_simple4"])
     func libraryTestVectors(_ file: String) throws {
         let text = try String(contentsOf: Self.data.appending(path: file), encoding: .utf8)
         var checked = 0
@@ -30,8 +30,17 @@ struct CVSSTests {
         var generator = SplitMix64(seed: 31337)
         func pick(_ values: [String]) -> String { values[Int(generator.next() % UInt64(values.count))] }
         var vectors: [String] = []
-        for k in 0..<4000 {
-            if k % 4 == 0 {
+        for k in 0..<6000 {
+            if k % 3 == 2 {
+                var v = "CVSS:4.0/AV:\(pick(["N", "A", "L", "P"]))/AC:\(pick(["L", "H"]))/AT:\(pick(["N", "P"]))/PR:\(pick(["N", "L", "H"]))/UI:\(pick(["N", "P", "A"]))"
+                for metric in ["VC", "VI", "VA", "SC", "SI", "SA"] { v += "/\(metric):\(pick(["H", "L", "N"]))" }
+                if k % 2 == 0 { v += "/E:\(pick(["X", "A", "P", "U"]))" }
+                if k % 5 == 0 {
+                    v += "/CR:\(pick(["X", "H", "M", "L"]))/IR:\(pick(["X", "H", "M", "L"]))/AR:\(pick(["X", "H", "M", "L"]))"
+                    v += "/MAV:\(pick(["X", "N", "A", "L", "P"]))/MVC:\(pick(["X", "H", "L", "N"]))/MSI:\(pick(["X", "S", "H", "L", "N"]))/MSA:\(pick(["X", "S", "H", "L", "N"]))"
+                }
+                vectors.append(v)
+            } else if k % 3 == 0 {
                 vectors.append("AV:\(pick(["L", "A", "N"]))/AC:\(pick(["H", "M", "L"]))/Au:\(pick(["M", "S", "N"]))/C:\(pick(["N", "P", "C"]))/I:\(pick(["N", "P", "C"]))/A:\(pick(["N", "P", "C"]))")
             } else {
                 let version = pick(["3.0", "3.1"])
@@ -56,6 +65,8 @@ struct CVSSTests {
         ("AV:N/AC:L/Au:N/C:P/I:P/A:P", 7.5, .high),
         ("(AV:L/AC:H/Au:M/C:N/I:N/A:N)", 0.0, .informational),
         ("CVSS:3.1/AV:P/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N", 1.6, .low),
+        ("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", 9.3, .critical),
+        ("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N", 0.0, .informational),
     ])
     func knownScoresAndBands(_ vector: String, _ score: Double, _ severity: Severity) throws {
         let result = try CVSSScore(vector: vector)
@@ -66,7 +77,8 @@ struct CVSSTests {
     @Test(arguments: [
         "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H", "CVSS:3.1/AV:X/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
         "CVSS:3.1/AV:N/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "garbage", "", "AV:N/AC:L/Au:N/C:P/I:P",
-        "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+        "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N",
+        "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/MSC:S",
     ])
     func malformedVectorsNameTheProblem(_ vector: String) {
         #expect(throws: CVSSError.self) { try CVSSScore(vector: vector) }
