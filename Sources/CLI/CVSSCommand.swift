@@ -1,12 +1,12 @@
 import Advisories
 import ArgumentParser
 
-/// `vigil cvss`: base score and Inspector severity of CVSS vectors.
+/// `vigil cvss`: score and Inspector severity of CVSS vectors.
 struct CVSSCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cvss",
-        abstract: "Print the base score and severity of CVSS v2 and v3.x vectors ('9.8 CRITICAL').",
-        discussion: "An invalid vector prints '!' with the reason on standard error, and the command exits 2. CVSS v4.0 is not supported yet."
+        abstract: "Print the score and severity of CVSS vectors ('9.8 CRITICAL').",
+        discussion: "v2 and v3.x: the base score. v4.0: the score of the metrics given (CVSS-B, -BT or -BTE). An invalid vector prints '!' with the reason on standard error, and the command exits 2."
     )
 
     @Argument(help: "CVSS vectors, e.g. CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H.")
