@@ -15,6 +15,10 @@ public final class AdvisoryDatabaseBuilder {
     private let scratchPath: String
     private let lockDescriptor: Int32
     private var queue: DatabaseQueue?
+    /// Ids written by this builder when it started from an empty database: any other id is new, so
+    /// the stored-copy check (one query per record) can be skipped during a first full load.
+    private var startedEmpty = false
+    private var written = Set<String>()
 
     /// Starts a new version from the live database (or an empty one).
     /// - Throws: `AdvisoryStoreError.busy` when another update holds the lock.
@@ -32,6 +36,8 @@ public final class AdvisoryDatabaseBuilder {
         do {
             if FileManager.default.fileExists(atPath: livePath) {
                 try FileManager.default.copyItem(atPath: livePath, toPath: scratchPath)
+            } else {
+                startedEmpty = true
             }
             var configuration = Configuration()
             configuration.prepareDatabase { db in
@@ -93,7 +99,8 @@ public final class AdvisoryDatabaseBuilder {
     @discardableResult
     public func upsert(_ record: OSVRecord, raw: Data, source: String, in db: Database) throws -> Bool {
         let modified = OSVTimestamp.parse(record.modified) ?? 0
-        if let stored = try Double.fetchOne(db.cachedStatement(sql: "SELECT modified_epoch FROM advisory WHERE id = ?"), arguments: [record.id]) {
+        let mayBeStored = !startedEmpty || !written.insert(record.id).inserted
+        if mayBeStored, let stored = try Double.fetchOne(db.cachedStatement(sql: "SELECT modified_epoch FROM advisory WHERE id = ?"), arguments: [record.id]) {
             if stored > modified { return false }
             try db.cachedStatement(sql: "DELETE FROM affected WHERE advisory_id = ?").execute(arguments: [record.id])
             try db.cachedStatement(sql: "DELETE FROM alias WHERE advisory_id = ?").execute(arguments: [record.id])

@@ -123,7 +123,7 @@ public final class AdvisoryImporter {
                     report.malformed.append("\(file.path): unreadable")
                     continue
                 }
-                newest = max(newest, try storeRecord(data, source: file.path, db: db))
+                newest = later(newest, try storeRecord(data, source: file.path, db: db))
                 if n % 1000 == 999 { progress(url.path, n + 1) }
             }
             try builder.setFeed("osv:\(url.path)", location: url.path, records: files.count, version: nil, cursor: newest, in: db)
@@ -143,7 +143,7 @@ public final class AdvisoryImporter {
             func storeInFlight() throws {
                 guard let done = inFlight else { return }
                 for (item, decoded) in zip(done.items, done.wait()) {
-                    newest = max(newest, try store(decoded, raw: item.data, source: item.source, db: db))
+                    newest = later(newest, try store(decoded, raw: item.data, source: item.source, db: db))
                 }
                 count += done.items.count
                 inFlight = nil
@@ -194,7 +194,7 @@ public final class AdvisoryImporter {
                     }
                     for (n, element) in array.enumerated() {
                         let raw = (try? JSONSerialization.data(withJSONObject: element)) ?? Data()
-                        newest = max(newest, try storeRecord(raw, source: "\(source)[\(n)]", db: db))
+                        newest = later(newest, try storeRecord(raw, source: "\(source)[\(n)]", db: db))
                     }
                     count = array.count
                 } else {
@@ -251,7 +251,7 @@ public final class AdvisoryImporter {
 }
 
 /// The later of two optional RFC 3339 timestamps (compared as instants, not text).
-func max(_ a: String?, _ b: String?) -> String? {
+func later(_ a: String?, _ b: String?) -> String? {
     guard let a else { return b }
     guard let b else { return a }
     return (OSVTimestamp.parse(b) ?? 0) > (OSVTimestamp.parse(a) ?? 0) ? b : a

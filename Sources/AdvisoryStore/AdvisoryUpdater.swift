@@ -76,7 +76,7 @@ public struct AdvisoryUpdater: Sendable {
         for id in changed {
             let url = folder.appending(path: "\(id).json")
             let data = try await downloader.fetch(url)
-            newest = max(newest, try importer.importRecordData(data, source: url.absoluteString))
+            newest = later(newest, try importer.importRecordData(data, source: url.absoluteString))
         }
         try builder.write { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT advisory_id) FROM affected WHERE ecosystem = ? OR ecosystem LIKE ?", arguments: [name, name + ":%"]) ?? 0
