@@ -17,6 +17,8 @@ let package = Package(
         .target(name: "VigilCore"),
         // Version parsing and ordering per ecosystem, and OSV affected-range evaluation.
         .target(name: "Versions", dependencies: ["VigilCore"]),
+        // What is installed in an artifact: filesystems, OS detection, catalogers, SBOM output.
+        .target(name: "Inventory", dependencies: ["VigilCore", "Archives"]),
         // Safe reading of archives: zip (bounded entries and sizes) and gzip.
         .target(name: "Archives", dependencies: ["VigilCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // Vulnerability intelligence, pure: OSV records, KEV and EPSS parsing, CVSS scoring.
@@ -30,7 +32,7 @@ let package = Package(
         .target(
             name: "CLI",
             dependencies: [
-                "VigilCore", "Versions", "Advisories", "AdvisoryStore",
+                "VigilCore", "Versions", "Advisories", "AdvisoryStore", "Inventory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -42,6 +44,7 @@ let package = Package(
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(name: "VersionsTests", dependencies: ["Versions", "VigilCore", "TestSupport"], exclude: ["Oracles"]),
         .testTarget(name: "AdvisoriesTests", dependencies: ["Advisories", "VigilCore", "TestSupport"], exclude: ["Oracles"]),
+        .testTarget(name: "InventoryTests", dependencies: ["Inventory", "VigilCore", "TestSupport"]),
         .testTarget(name: "ArchivesTests", dependencies: ["Archives", "TestSupport"]),
         .testTarget(name: "AdvisoryStoreTests", dependencies: ["AdvisoryStore", "Advisories", "VigilCore", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["CLI", "vigil", "TestSupport"]),

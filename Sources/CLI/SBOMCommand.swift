@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import Inventory
+
+/// `vigil sbom`: the inventory of a directory tree.
+struct SBOMCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sbom",
+        abstract: "List what is installed in a directory tree (a root filesystem): OS and packages.",
+        discussion: "Formats: json (Vigil's inventory document). CycloneDX and SPDX output, zip targets and language catalogers are not built yet. Files that cannot be read are listed under 'problems'; the rest of the inventory still comes out."
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case json
+    }
+
+    @Argument(help: "A directory.") var target: String
+    @Option(help: "Output format.") var format: Format = .json
+    @Option(name: .shortAndLong, help: "Write to FILE instead of standard output.") var output: String?
+
+    func run() throws {
+        let fs: DirectoryFileSystem
+        do { fs = try DirectoryFileSystem(root: target) } catch {
+            StandardStreams.error("vigil: \(error)")
+            throw ExitCode(2)
+        }
+        let inventory = Cataloging.inventory(of: fs)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(inventory)
+        if let output {
+            // Written aside and renamed, so a reader never sees half a document.
+            try data.write(to: URL(fileURLWithPath: output), options: .atomic)
+        } else {
+            FileHandle.standardOutput.write(data + Data("\n".utf8))
+        }
+        for problem in inventory.problems { StandardStreams.error("problem: \(problem)") }
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import Inventory
+import Testing
+import TestSupport
+import VigilCore
+
+struct InventoryTests {
+    /// This machine's own dpkg database, against dpkg-query's view of it.
+    @Test func dpkgStatusEqualsDpkgQuery() throws {
+        let lines = try Subprocess.lines([
+            "dpkg-query", "-W", "-f", "${db:Status-Status} ${Package} ${Version} ${Architecture} ${source:Package} ${source:Version}\n",
+        ])
+        let expected = Set(lines.filter { $0.hasPrefix("installed ") }.map { String($0.dropFirst("installed ".count)) })
+        let inventory = Cataloging.inventory(of: try DirectoryFileSystem(root: "/"))
+        let dpkg = inventory.packages.filter { $0.path == "/var/lib/dpkg/status" }
+        let got = Set(dpkg.map { "\($0.name) \($0.version) \($0.architecture ?? "") \($0.sourceName ?? "") \($0.sourceVersion ?? "")" })
+        #expect(expected.count > 100)
+        #expect(got == expected, "only in vigil: \(got.subtracting(expected).prefix(5)); only in dpkg-query: \(expected.subtracting(got).prefix(5))")
+        #expect(dpkg.count == expected.count, "no duplicates")
+        let os = try #require(inventory.operatingSystem)
+        #expect(os.ecosystem?.hasPrefix("Debian:") == true)
+        #expect(dpkg.allSatisfy { $0.ecosystem == os.ecosystem && $0.packageManager == .os && $0.purl.hasPrefix("pkg:deb/debian/") })
+    }
+
+    /// A root whose links try to leave it: absolute targets, `..` chains and a cycle.
+    @Test func symbolicLinksStayInsideTheRoot() throws {
+        let scratch = try ScratchDirectory()
+        let root = scratch.path("root")
+        let fm = FileManager.default
+        try fm.createDirectory(at: root.appending(path: "etc"), withIntermediateDirectories: true)
+        try fm.createDirectory(at: root.appending(path: "usr/lib"), withIntermediateDirectories: true)
+        try Data("secret outside the root\n".utf8).write(to: scratch.path("outside.txt"))
+        try Data("ID=alpine\nVERSION_ID=3.19.1\n".utf8).write(to: root.appending(path: "usr/lib/os-release"))
+        // Absolute target: resolved inside the root, so it reaches the root's own file.
+        try fm.createSymbolicLink(atPath: root.appending(path: "etc/os-release").path, withDestinationPath: "/usr/lib/os-release")
+        // Relative escape: ".." stops at the root.
+        try fm.createSymbolicLink(atPath: root.appending(path: "etc/escape").path, withDestinationPath: "../../../../outside.txt")
+        try fm.createSymbolicLink(atPath: root.appending(path: "etc/absolute-escape").path, withDestinationPath: scratch.path("outside.txt").path)
+        try fm.createSymbolicLink(atPath: root.appending(path: "etc/a").path, withDestinationPath: "b")
+        try fm.createSymbolicLink(atPath: root.appending(path: "etc/b").path, withDestinationPath: "a")
+
+        let fs = try DirectoryFileSystem(root: root.path)
+        #expect(try fs.text("/etc/os-release") == "ID=alpine\nVERSION_ID=3.19.1\n")
+        #expect(try fs.read("/etc/escape") == nil)
+        #expect(try fs.read("/etc/absolute-escape") == nil)
+        #expect(try fs.read("/../outside.txt") == nil)
+        #expect(throws: InventoryError.self) { try fs.read("/etc/a") }
+        var walked: [String] = []
+        fs.walk("/") { walked.append($0) }
+        #expect(walked == ["/usr/lib/os-release"])
+        #expect(OSDetector.detect(fs)?.ecosystem == "Alpine:v3.19")
+    }
+
+    struct Release: Sendable, CustomTestStringConvertible {
+        var files: [String: String]
+        var ecosystem: String?
+        var testDescription: String { ecosystem ?? "unknown" }
+    }
+
+    // os-release and release files as the distributions ship them (their documented contents, trimmed).
+    @Test(arguments: [
+        Release(files: ["/etc/os-release": "PRETTY_NAME=\"Ubuntu 22.04.4 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"22.04\"\nVERSION=\"22.04.4 LTS (Jammy Jellyfish)\"\nVERSION_CODENAME=jammy\nID=ubuntu\nID_LIKE=debian\n"], ecosystem: "Ubuntu:22.04:LTS"),
+        Release(files: ["/etc/os-release": "NAME=\"Ubuntu\"\nVERSION_ID=\"23.10\"\nVERSION=\"23.10 (Mantic Minotaur)\"\nID=ubuntu\n"], ecosystem: "Ubuntu:23.10"),
+        Release(files: ["/usr/lib/os-release": "NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.19.1\nPRETTY_NAME=\"Alpine Linux v3.19\"\n"], ecosystem: "Alpine:v3.19"),
+        Release(files: ["/etc/os-release": "NAME=\"AlmaLinux\"\nVERSION=\"9.3 (Shamrock Pampas Cat)\"\nID=\"almalinux\"\nID_LIKE=\"rhel centos fedora\"\nVERSION_ID=\"9.3\"\n"], ecosystem: "AlmaLinux:9"),
+        Release(files: ["/etc/os-release": "NAME=\"Rocky Linux\"\nVERSION=\"9.3 (Blue Onyx)\"\nID=\"rocky\"\nVERSION_ID=\"9.3\"\n"], ecosystem: "Rocky Linux:9"),
+        Release(files: ["/etc/os-release": "PRETTY_NAME=\"Debian GNU/Linux trixie/sid\"\nNAME=\"Debian GNU/Linux\"\nVERSION_CODENAME=trixie\nID=debian\n", "/etc/debian_version": "trixie/sid\n"], ecosystem: nil),
+        Release(files: ["/etc/debian_version": "11.9\n"], ecosystem: "Debian:11"),
+        Release(files: ["/etc/alpine-release": "3.18.4\n"], ecosystem: "Alpine:v3.18"),
+        Release(files: ["/etc/redhat-release": "AlmaLinux release 8.9 (Midnight Oncilla)\n"], ecosystem: "AlmaLinux:8"),
+        Release(files: ["/etc/os-release": "ID=wolfi\nNAME=\"Wolfi\"\nVERSION_ID=\"20230201\"\n"], ecosystem: "Wolfi"),
+        Release(files: ["/etc/os-release": "ID=plan9\nNAME=\"Plan 9\"\n"], ecosystem: nil),
+        Release(files: ["/var/lib/dpkg/status.d/base": "Package: base-files\nVersion: 12.4+deb12u5\nArchitecture: amd64\n"], ecosystem: "Debian"),
+    ])
+    func detectsTheDistribution(_ release: Release) throws {
+        let scratch = try ScratchDirectory()
+        for (path, contents) in release.files {
+            let url = scratch.url.appending(path: String(path.dropFirst()))
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(contents.utf8).write(to: url)
+        }
+        let os = try #require(OSDetector.detect(try DirectoryFileSystem(root: scratch.url.path)))
+        #expect(os.ecosystem == release.ecosystem)
+        if release.ecosystem == nil { #expect(os.note != nil, "an unknown release is reported, not guessed") }
+    }
+
+    /// The apk installed database format (fields from apk-tools' documentation: P name, V version,
+    /// A arch, o origin), and a distroless dpkg status.d with a source package.
+    @Test func apkAndDistrolessDpkg() throws {
+        let scratch = try ScratchDirectory()
+        let root = scratch.url
+        func write(_ path: String, _ text: String) throws {
+            let url = root.appending(path: path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: url)
+        }
+        try write("etc/os-release", "ID=alpine\nVERSION_ID=3.19.1\n")
+        try write("lib/apk/db/installed", """
+            C:Q1abc=
+            P:libcrypto3
+            V:3.1.4-r5
+            A:x86_64
+            S:1700000
+            I:4000000
+            o:openssl
+            m:Natanael Copa
+
+            C:Q1def=
+            P:musl
+            V:1.2.4_git20230717-r4
+            A:x86_64
+            o:musl
+
+            """)
+        let inventory = Cataloging.inventory(of: try DirectoryFileSystem(root: root.path))
+        #expect(inventory.problems.isEmpty)
+        let crypto = try #require(inventory.packages.first { $0.name == "libcrypto3" })
+        #expect(crypto.sourceName == "openssl")
+        #expect(crypto.ecosystem == "Alpine:v3.19")
+        #expect(crypto.purl == "pkg:apk/alpine/libcrypto3@3.1.4-r5?arch=x86_64&distro=alpine-3.19.1&upstream=openssl")
+        #expect(inventory.packages.map(\.name) == ["libcrypto3", "musl"])
+
+        let distroless = try ScratchDirectory()
+        let status = distroless.url.appending(path: "var/lib/dpkg/status.d")
+        try FileManager.default.createDirectory(at: status, withIntermediateDirectories: true)
+        try Data("Package: libssl3\nSource: openssl (3.0.11-1~deb12u2)\nVersion: 3.0.11-1~deb12u2\nArchitecture: amd64\n".utf8)
+            .write(to: status.appending(path: "libssl3"))
+        let libssl = try #require(Cataloging.inventory(of: try DirectoryFileSystem(root: distroless.url.path)).packages.first)
+        #expect(libssl.sourceName == "openssl")
+        #expect(libssl.sourceVersion == "3.0.11-1~deb12u2")
+        #expect(libssl.ecosystem == "Debian")
+    }
+
+    @Test func aCorruptDatabaseIsNamedAndTheRestStillComesOut() throws {
+        let scratch = try ScratchDirectory()
+        let root = scratch.url
+        try FileManager.default.createDirectory(at: root.appending(path: "var/lib/dpkg"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: root.appending(path: "lib/apk/db"), withIntermediateDirectories: true)
+        try Data([0x00, 0xFF, 0xFE, 0x13, 0x37]).write(to: root.appending(path: "var/lib/dpkg/status"))
+        try Data("P:busybox\nV:1.36.1-r15\n\nV:orphan\n".utf8).write(to: root.appending(path: "lib/apk/db/installed"))
+        let inventory = Cataloging.inventory(of: try DirectoryFileSystem(root: root.path))
+        #expect(inventory.problems.contains("/var/lib/dpkg/status: no package stanzas"))
+        #expect(inventory.problems.contains("/lib/apk/db/installed: a package entry without P: or V:"))
+        #expect(inventory.packages.map(\.name) == ["busybox"])
+    }
+}
