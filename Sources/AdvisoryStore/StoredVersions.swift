@@ -5,7 +5,7 @@ import Versions
 ///
 /// One line per range, `TYPE` then tab-separated `kind=version` events (`i` introduced, `f` fixed,
 /// `l` last_affected, `m` limit); then one line `=` with the tab-separated `versions` list.
-/// OSV versions never contain tabs or newlines (the importer rejects records whose do).
+/// OSV versions never contain tabs, CRs or newlines (the importer rejects records whose do).
 enum StoredVersions {
     static func encode(_ versions: AffectedVersions) -> String {
         var lines: [String] = versions.ranges.map { range in
@@ -51,6 +51,6 @@ enum StoredVersions {
     /// True when every version string can be stored in this form.
     static func canStore(_ versions: AffectedVersions) -> Bool {
         let all = versions.versions + versions.ranges.flatMap { $0.events.map(\.version) }
-        return all.allSatisfy { !$0.contains("\t") && !$0.contains("\n") }
+        return all.allSatisfy { !$0.contains("\t") && !$0.contains("\n") && !$0.contains("\r") }
     }
 }

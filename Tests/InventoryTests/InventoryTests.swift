@@ -11,7 +11,14 @@ struct InventoryTests {
             "dpkg-query", "-W", "-f", "${db:Status-Status} ${Package} ${Version} ${Architecture} ${source:Package} ${source:Version}\n",
         ])
         let expected = Set(lines.filter { $0.hasPrefix("installed ") }.map { String($0.dropFirst("installed ".count)) })
-        let inventory = Cataloging.inventory(of: try DirectoryFileSystem(root: "/"))
+        // A root holding this machine's dpkg database and os-release (walking all of / would be slow).
+        let scratch = try ScratchDirectory()
+        for path in ["var/lib/dpkg/status", "etc/os-release"] {
+            let target = scratch.url.appending(path: path)
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: URL(fileURLWithPath: "/" + path).resolvingSymlinksInPath(), to: target)
+        }
+        let inventory = Cataloging.inventory(of: try DirectoryFileSystem(root: scratch.url.path))
         let dpkg = inventory.packages.filter { $0.path == "/var/lib/dpkg/status" }
         let got = Set(dpkg.map { "\($0.name) \($0.version) \($0.architecture ?? "") \($0.sourceName ?? "") \($0.sourceVersion ?? "")" })
         #expect(expected.count > 100)
@@ -131,6 +138,17 @@ struct InventoryTests {
         #expect(libssl.ecosystem == "Debian")
     }
 
+    /// Metadata written with CRLF line ends, as some wheels ship it (pip's own METADATA does).
+    @Test func crlfMetadataIsRead() throws {
+        let scratch = try ScratchDirectory()
+        let dir = scratch.url.appending(path: "site-packages/pip-23.2.1.dist-info")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try Data("Metadata-Version: 2.1\r\nName: pip\r\nVersion: 23.2.1\r\n\r\nName: not-this\r\n".utf8).write(to: dir.appending(path: "METADATA"))
+        let inventory = Cataloging.inventory(of: try DirectoryFileSystem(root: scratch.url.path))
+        #expect(inventory.problems.isEmpty)
+        #expect(inventory.packages.map { "\($0.name) \($0.version)" } == ["pip 23.2.1"])
+    }
+
     @Test func aCorruptDatabaseIsNamedAndTheRestStillComesOut() throws {
         let scratch = try ScratchDirectory()
         let root = scratch.url
@@ -142,5 +160,25 @@ struct InventoryTests {
         #expect(inventory.problems.contains("/var/lib/dpkg/status: no package stanzas"))
         #expect(inventory.problems.contains("/lib/apk/db/installed: a package entry without P: or V:"))
         #expect(inventory.packages.map(\.name) == ["busybox"])
+    }
+}
+
+/// Real wheels installed from PyPI with pip (old, vulnerable versions, as ORACLES.md suggests).
+struct PythonInventoryTests {
+    @Test(.timeLimit(.minutes(3)))
+    func installedWheelsAreFound() throws {
+        let scratch = try ScratchDirectory()
+        let site = scratch.url.appending(path: "usr/lib/python3/dist-packages")
+        _ = try Subprocess.lines(["python3", "-m", "pip", "install", "--quiet", "--no-deps", "--no-compile", "--disable-pip-version-check",
+                                  "--only-binary=:all:", "--target", site.path, "requests==2.19.1", "urllib3==1.24.1", "Jinja2==2.10"])
+        let inventory = Cataloging.inventory(of: try DirectoryFileSystem(root: scratch.url.path))
+        let found = Set(inventory.packages.map { "\($0.name) \($0.version) \($0.purl)" })
+        #expect(found == [
+            "requests 2.19.1 pkg:pypi/requests@2.19.1",
+            "urllib3 1.24.1 pkg:pypi/urllib3@1.24.1",
+            "Jinja2 2.10 pkg:pypi/jinja2@2.10",
+        ])
+        #expect(inventory.packages.allSatisfy { $0.ecosystem == "PyPI" && $0.packageManager == .pythonPackage })
+        #expect(inventory.packages.allSatisfy { $0.path.hasPrefix("/usr/lib/python3/dist-packages/") && $0.path.hasSuffix(".dist-info/METADATA") })
     }
 }

@@ -5,7 +5,7 @@ import VigilCore
 struct ApkCataloger: Cataloger {
     static let path = "/lib/apk/db/installed"
 
-    func catalog(_ fs: FileSystem, into inventory: inout Inventory) throws {
+    func catalog(_ fs: FileSystem, files _: [String], into inventory: inout Inventory) throws {
         guard let text = try fs.text(Self.path) else { return }
         let os = inventory.operatingSystem
         let ecosystem = os?.ecosystem ?? "Alpine"
@@ -27,7 +27,7 @@ struct ApkCataloger: Cataloger {
                 path: Self.path, packageManager: .os, sourceName: origin, sourceVersion: version, architecture: fields["A"]
             ))
         }
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             if line.isEmpty { flush(); continue }
             guard line.count >= 2, line.dropFirst().first == ":", let key = line.first else { continue }
             fields[key] = String(line.dropFirst(2))

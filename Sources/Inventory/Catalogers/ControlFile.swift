@@ -7,7 +7,7 @@ enum ControlFile {
         var stanzas: [[String: String]] = []
         var current: [String: String] = [:]
         var lastKey: String?
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) {
                 if !current.isEmpty { stanzas.append(current) }

@@ -3,7 +3,7 @@ import VigilCore
 
 /// Debian packages: `/var/lib/dpkg/status` (installed state only) and distroless `status.d/*`.
 struct DpkgCataloger: Cataloger {
-    func catalog(_ fs: FileSystem, into inventory: inout Inventory) throws {
+    func catalog(_ fs: FileSystem, files _: [String], into inventory: inout Inventory) throws {
         var files: [(path: String, requireInstalled: Bool)] = [("/var/lib/dpkg/status", true)]
         for name in fs.list("/var/lib/dpkg/status.d") where !name.hasSuffix(".md5sums") {
             files.append(("/var/lib/dpkg/status.d/\(name)", false))

@@ -62,7 +62,7 @@ public struct DirectoryFileSystem: FileSystem {
         return ((try? FileManager.default.contentsOfDirectory(atPath: host)) ?? []).sorted()
     }
 
-    public func walk(_ path: String, visit: (String) throws -> Void) rethrows {
+    public func walk(_ path: String, skipping: Set<String>, visit: (String) throws -> Void) rethrows {
         guard let host = resolve(path) else { return }
         let base = path.hasSuffix("/") ? String(path.dropLast()) : path
         for name in ((try? FileManager.default.contentsOfDirectory(atPath: host)) ?? []).sorted() {
@@ -71,7 +71,7 @@ public struct DirectoryFileSystem: FileSystem {
             guard lstat(child, &info) == 0 else { continue }
             let inner = base + "/" + name
             switch info.st_mode & S_IFMT {
-            case S_IFDIR: try walk(inner, visit: visit)
+            case S_IFDIR where !skipping.contains(inner): try walk(inner, skipping: skipping, visit: visit)
             case S_IFREG: try visit(inner)
             default: continue  // links, devices, sockets: a rootfs walk does not follow them
             }

@@ -10,8 +10,9 @@ public protocol FileSystem: Sendable {
     func read(_ path: String, limit: Int) throws -> Data?
     /// The names in a directory, sorted; empty when it does not exist.
     func list(_ path: String) -> [String]
-    /// Every regular file below `path`, depth-first, sorted, symbolic links not followed.
-    func walk(_ path: String, visit: (String) throws -> Void) rethrows
+    /// Every regular file below `path`, depth-first, sorted, symbolic links not followed, directories
+    /// in `skipping` left out.
+    func walk(_ path: String, skipping: Set<String>, visit: (String) throws -> Void) rethrows
 }
 
 extension FileSystem {
@@ -19,6 +20,8 @@ extension FileSystem {
     public static var defaultLimit: Int { 64 << 20 }
 
     public func read(_ path: String) throws -> Data? { try read(path, limit: Self.defaultLimit) }
+
+    public func walk(_ path: String, visit: (String) throws -> Void) rethrows { try walk(path, skipping: [], visit: visit) }
 
     /// The file as UTF-8 text (invalid bytes replaced), or nil.
     public func text(_ path: String) throws -> String? {
