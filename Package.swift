@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(name: "VersionsTests", dependencies: ["Versions", "VigilCore", "TestSupport"], exclude: ["Oracles"]),
         .testTarget(name: "AdvisoriesTests", dependencies: ["Advisories", "VigilCore", "TestSupport"], exclude: ["Oracles"]),
-        .testTarget(name: "InventoryTests", dependencies: ["Inventory", "VigilCore", "TestSupport"]),
+        .testTarget(name: "InventoryTests", dependencies: ["Inventory", "VigilCore", "TestSupport"], exclude: ["Oracles"]),
         .testTarget(name: "ArchivesTests", dependencies: ["Archives", "TestSupport"]),
         .testTarget(name: "AdvisoryStoreTests", dependencies: ["AdvisoryStore", "Advisories", "VigilCore", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["CLI", "vigil", "TestSupport"]),

@@ -7,11 +7,12 @@ struct SBOMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sbom",
         abstract: "List what is installed in a directory tree (a root filesystem): OS and packages.",
-        discussion: "Formats: json (Vigil's inventory document). CycloneDX and SPDX output, zip targets and language catalogers are not built yet. Files that cannot be read are listed under 'problems'; the rest of the inventory still comes out."
+        discussion: "Formats: json (Vigil's inventory document), cyclonedx (CycloneDX 1.5 JSON). SPDX output, zip targets and most language catalogers are not built yet. Files that cannot be read are reported (under 'problems' in json, on standard error always); the rest of the inventory still comes out."
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case json
+        case cyclonedx
     }
 
     @Argument(help: "A directory.") var target: String
@@ -25,9 +26,15 @@ struct SBOMCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let inventory = Cataloging.inventory(of: fs)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(inventory)
+        let data: Data
+        switch format {
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            data = try encoder.encode(inventory)
+        case .cyclonedx:
+            data = try CycloneDX.encode(inventory, target: target)
+        }
         if let output {
             // Written aside and renamed, so a reader never sees half a document.
             try data.write(to: URL(fileURLWithPath: output), options: .atomic)

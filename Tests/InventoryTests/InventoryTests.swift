@@ -182,3 +182,28 @@ struct PythonInventoryTests {
         #expect(inventory.packages.allSatisfy { $0.path.hasPrefix("/usr/lib/python3/dist-packages/") && $0.path.hasSuffix(".dist-info/METADATA") })
     }
 }
+
+/// SBOM output checked by the format's own validator.
+struct SBOMTests {
+    @Test func cycloneDXPassesStrictValidation() throws {
+        let scratch = try ScratchDirectory()
+        for path in ["var/lib/dpkg/status", "etc/os-release"] {
+            let target = scratch.url.appending(path: path)
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: URL(fileURLWithPath: "/" + path).resolvingSymlinksInPath(), to: target)
+        }
+        var inventory = Cataloging.inventory(of: try DirectoryFileSystem(root: scratch.url.path))
+        // The same package found twice must still get unique bom-refs.
+        if let first = inventory.packages.first { inventory.packages.append(Package(
+            name: first.name, version: first.version, ecosystem: first.ecosystem, purl: first.purl, path: "/other/place", packageManager: .os)) }
+        let bom = try CycloneDX.encode(inventory, target: scratch.url.path)
+        let script = Repository.root.appending(path: "Tests/InventoryTests/Oracles/validate_cyclonedx.py")
+        let result = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script.path], input: String(decoding: bom, as: UTF8.self))
+        #expect(result.status == 0, "\(result.output)\(result.errors)")
+        #expect(result.output == "valid\n")
+        let document = try #require(try JSONSerialization.jsonObject(with: bom) as? [String: Any])
+        let components = try #require(document["components"] as? [[String: Any]])
+        #expect(components.count == inventory.packages.count + 1)
+        #expect(components.first?["type"] as? String == "operating-system")
+    }
+}
