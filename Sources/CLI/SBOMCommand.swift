@@ -7,12 +7,13 @@ struct SBOMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sbom",
         abstract: "List what is installed in a directory tree (a root filesystem): OS and packages.",
-        discussion: "Formats: json (Vigil's inventory document), cyclonedx (CycloneDX 1.5 JSON). SPDX output, zip targets and most language catalogers are not built yet. Files that cannot be read are reported (under 'problems' in json, on standard error always); the rest of the inventory still comes out."
+        discussion: "Formats: json (Vigil's inventory document), cyclonedx (CycloneDX 1.5 JSON), spdx (SPDX 2.3 JSON). Zip targets and most language catalogers are not built yet. Files that cannot be read are reported (under 'problems' in json, on standard error always); the rest of the inventory still comes out."
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case json
         case cyclonedx
+        case spdx
     }
 
     @Argument(help: "A directory.") var target: String
@@ -34,6 +35,8 @@ struct SBOMCommand: ParsableCommand {
             data = try encoder.encode(inventory)
         case .cyclonedx:
             data = try CycloneDX.encode(inventory, target: target)
+        case .spdx:
+            data = try SPDX.encode(inventory, target: target)
         }
         if let output {
             // Written aside and renamed, so a reader never sees half a document.

@@ -183,8 +183,28 @@ struct PythonInventoryTests {
     }
 }
 
-/// SBOM output checked by the format's own validator.
+/// SBOM output checked by each format's own validator.
 struct SBOMTests {
+    static func hostLikeInventory() throws -> (ScratchDirectory, Inventory) {
+        let scratch = try ScratchDirectory()
+        for path in ["var/lib/dpkg/status", "etc/os-release"] {
+            let target = scratch.url.appending(path: path)
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: URL(fileURLWithPath: "/" + path).resolvingSymlinksInPath(), to: target)
+        }
+        return (scratch, Cataloging.inventory(of: try DirectoryFileSystem(root: scratch.url.path)))
+    }
+
+    @Test func spdxPassesSPDXTools() throws {
+        let (scratch, inventory) = try Self.hostLikeInventory()
+        let file = scratch.path("inventory.spdx.json")
+        try SPDX.encode(inventory, target: scratch.url.path).write(to: file)
+        let result = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/env"), ["pyspdxtools", "-i", file.path])
+        #expect(result.status == 0, "\(result.output)\(result.errors)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+        #expect((document["packages"] as? [Any])?.count == inventory.packages.count + 2)
+    }
+
     @Test func cycloneDXPassesStrictValidation() throws {
         let scratch = try ScratchDirectory()
         for path in ["var/lib/dpkg/status", "etc/os-release"] {
