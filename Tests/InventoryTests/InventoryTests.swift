@@ -12,13 +12,7 @@ struct InventoryTests {
         ])
         let expected = Set(lines.filter { $0.hasPrefix("installed ") }.map { String($0.dropFirst("installed ".count)) })
         // A root holding this machine's dpkg database and os-release (walking all of / would be slow).
-        let scratch = try ScratchDirectory()
-        for path in ["var/lib/dpkg/status", "etc/os-release"] {
-            let target = scratch.url.appending(path: path)
-            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try FileManager.default.copyItem(at: URL(fileURLWithPath: "/" + path).resolvingSymlinksInPath(), to: target)
-        }
-        let inventory = Cataloging.inventory(of: try DirectoryFileSystem(root: scratch.url.path))
+        let (_, inventory) = try SBOMTests.hostLikeInventory()
         let dpkg = inventory.packages.filter { $0.path == "/var/lib/dpkg/status" }
         let got = Set(dpkg.map { "\($0.name) \($0.version) \($0.architecture ?? "") \($0.sourceName ?? "") \($0.sourceVersion ?? "")" })
         #expect(expected.count > 100)
@@ -206,13 +200,7 @@ struct SBOMTests {
     }
 
     @Test func cycloneDXPassesStrictValidation() throws {
-        let scratch = try ScratchDirectory()
-        for path in ["var/lib/dpkg/status", "etc/os-release"] {
-            let target = scratch.url.appending(path: path)
-            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try FileManager.default.copyItem(at: URL(fileURLWithPath: "/" + path).resolvingSymlinksInPath(), to: target)
-        }
-        var inventory = Cataloging.inventory(of: try DirectoryFileSystem(root: scratch.url.path))
+        var (scratch, inventory) = try Self.hostLikeInventory()
         // The same package found twice must still get unique bom-refs.
         if let first = inventory.packages.first { inventory.packages.append(Package(
             name: first.name, version: first.version, ecosystem: first.ecosystem, purl: first.purl, path: "/other/place", packageManager: .os)) }
