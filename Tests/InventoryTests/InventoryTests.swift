@@ -215,3 +215,56 @@ struct SBOMTests {
         #expect(components.first?["type"] as? String == "operating-system")
     }
 }
+
+struct NodeInventoryTests {
+    /// Debian's node packages (node-semver and its dependencies, installed by .ci/run), against what
+    /// node itself reads from their package.json files.
+    @Test func debianNodePackages() throws {
+        let scratch = try ScratchDirectory()
+        let tree = scratch.url.appending(path: "usr/share/nodejs")
+        try FileManager.default.createDirectory(at: tree.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: "/usr/share/nodejs"), to: tree)
+        let expected = try Subprocess.lines(["node", "-e", """
+            const fs = require('fs'), path = require('path');
+            function walk(dir) {
+              for (const e of fs.readdirSync(dir, {withFileTypes: true})) {
+                const p = path.join(dir, e.name);
+                if (e.isDirectory()) walk(p);
+                else if (e.isFile() && e.name === 'package.json') {
+                  try { const j = JSON.parse(fs.readFileSync(p)); if (j.name && j.version) console.log(j.name + ' ' + j.version); } catch (err) {}
+                }
+              }
+            }
+            walk(process.argv[1]);
+            """, tree.path])
+        let inventory = Cataloging.inventory(of: try DirectoryFileSystem(root: scratch.url.path))
+        let got = inventory.packages.filter { $0.ecosystem == "npm" }.map { "\($0.name) \($0.version)" }
+        #expect(!expected.isEmpty)
+        #expect(Set(got) == Set(expected))
+        #expect(got.contains { $0.hasPrefix("semver ") })
+    }
+
+    /// package-lock.json v1 (nested `dependencies`) and v3 (`packages` by install path), in the
+    /// layouts npm documents for them.
+    @Test func packageLockfiles() throws {
+        let scratch = try ScratchDirectory()
+        let v1 = scratch.url.appending(path: "app1")
+        let v3 = scratch.url.appending(path: "app3")
+        try FileManager.default.createDirectory(at: v1, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: v3, withIntermediateDirectories: true)
+        try Data(#"{"name": "app1", "version": "1.0.0", "lockfileVersion": 1, "dependencies": {"lodash": {"version": "4.17.20"}, "axios": {"version": "0.21.0", "dependencies": {"follow-redirects": {"version": "1.13.0"}}}, "local": {"version": "file:../local"}}}"#.utf8)
+            .write(to: v1.appending(path: "package-lock.json"))
+        try Data(#"{"name": "app3", "version": "1.0.0", "lockfileVersion": 3, "packages": {"": {"name": "app3", "version": "1.0.0"}, "node_modules/@babel/core": {"version": "7.22.0"}, "node_modules/a/node_modules/lodash": {"version": "4.17.11"}, "node_modules/linked": {"resolved": "../x", "link": true}}}"#.utf8)
+            .write(to: v3.appending(path: "package-lock.json"))
+        let inventory = Cataloging.inventory(of: try DirectoryFileSystem(root: scratch.url.path))
+        let got = Set(inventory.packages.map { "\($0.path) \($0.purl)" })
+        #expect(got == [
+            "/app1/package-lock.json pkg:npm/lodash@4.17.20",
+            "/app1/package-lock.json pkg:npm/axios@0.21.0",
+            "/app1/package-lock.json pkg:npm/follow-redirects@1.13.0",
+            "/app3/package-lock.json pkg:npm/%40babel/core@7.22.0",
+            "/app3/package-lock.json pkg:npm/lodash@4.17.11",
+        ])
+        #expect(inventory.packages.allSatisfy { $0.packageManager == .npm })
+    }
+}
