@@ -1,5 +1,5 @@
 import Foundation
-import Inventory
+@testable import Inventory
 import Testing
 import TestSupport
 import VigilCore
@@ -266,5 +266,44 @@ struct NodeInventoryTests {
             "/app3/package-lock.json pkg:npm/lodash@4.17.11",
         ])
         #expect(inventory.packages.allSatisfy { $0.packageManager == .npm })
+    }
+}
+
+/// A real Go binary with full build info: Task, as PyPI's go-task-bin wheel ships it.
+struct GoInventoryTests {
+    @Test(.timeLimit(.minutes(3)))
+    func goBinaryBuildInfo() throws {
+        let scratch = try ScratchDirectory()
+        let bin = scratch.url.appending(path: "usr/local/bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        // The dependency lines, read independently of the build-info header format: a regex over the bytes.
+        let expected = try Subprocess.lines(["python3", "-c", #"""
+            import glob, re, subprocess, sys, tempfile, zipfile
+            d = tempfile.mkdtemp()
+            subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+                            "--disable-pip-version-check", "go-task-bin==3.30.1", "-d", d], check=True)
+            z = zipfile.ZipFile(glob.glob(d + "/*.whl")[0])
+            data = z.read("go_task_bin-3.30.1.data/scripts/task")
+            open(sys.argv[1], "wb").write(data)
+            # The module information is in the binary twice (build info and runtime.modinfo).
+            found = [m.group(1).decode() + " " + m.group(2).decode()
+                     for m in re.finditer(rb"\n(?:mod|dep)\t([^\t\n]+)\t([^\t\n]+)", data)]
+            print("\n".join(dict.fromkeys(found)))
+            """#, bin.appending(path: "task").path])
+        #expect(expected.count > 10)
+        let inventory = Cataloging.inventory(of: try DirectoryFileSystem(root: scratch.url.path))
+        #expect(inventory.problems.isEmpty, "\(inventory.problems)")
+        let modules = inventory.packages.filter { $0.name != "stdlib" }.map { "\($0.name) \($0.version)" }
+        #expect(modules == expected)
+        #expect(modules.first == "github.com/go-task/task/v3 (devel)")
+        let stdlib = try #require(inventory.packages.first { $0.name == "stdlib" })
+        #expect(stdlib.version == "1.21.1")
+        #expect(inventory.packages.allSatisfy { $0.ecosystem == "Go" && $0.packageManager == .goBinary && $0.path == "/usr/local/bin/task" })
+        #expect(inventory.packages.contains { $0.purl == "pkg:golang/github.com/Masterminds/semver/v3@v3.2.1" })
+    }
+
+    @Test(arguments: [("go1.21.1", "1.21.1"), ("go1.21", "1.21.0"), ("go1.21rc2", "1.21.0-rc.2"), ("go1.22beta1", "1.22.0-beta.1"), ("devel go1.23-abc", nil)] as [(String, String?)])
+    func toolchainVersionsBecomeStdlibVersions(_ toolchain: String, _ expected: String?) {
+        #expect(GoBinaryCataloger.stdlibVersion(toolchain) == expected)
     }
 }

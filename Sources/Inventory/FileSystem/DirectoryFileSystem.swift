@@ -57,6 +57,18 @@ public struct DirectoryFileSystem: FileSystem {
         }
     }
 
+    public func readPrefix(_ path: String, count: Int) throws -> Data? {
+        guard let host = resolve(path) else { throw InventoryError.unreadable(path: path, reason: "too many levels of symbolic links") }
+        var info = stat()
+        guard stat(host, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, let handle = FileHandle(forReadingAtPath: host) else { return nil }
+        defer { try? handle.close() }
+        do {
+            return try handle.read(upToCount: count) ?? Data()
+        } catch {
+            throw InventoryError.unreadable(path: path, reason: error.localizedDescription)
+        }
+    }
+
     public func list(_ path: String) -> [String] {
         guard let host = resolve(path) else { return [] }
         return ((try? FileManager.default.contentsOfDirectory(atPath: host)) ?? []).sorted()

@@ -8,6 +8,8 @@ public protocol FileSystem: Sendable {
     /// The contents of a regular file, at most `limit` bytes; nil when there is no such file.
     /// - Throws: `InventoryError.tooLarge` beyond `limit`, or `.unreadable`.
     func read(_ path: String, limit: Int) throws -> Data?
+    /// The first `count` bytes of a regular file (fewer when it is shorter); nil when there is no such file.
+    func readPrefix(_ path: String, count: Int) throws -> Data?
     /// The names in a directory, sorted; empty when it does not exist.
     func list(_ path: String) -> [String]
     /// Every regular file below `path`, depth-first, sorted, symbolic links not followed, directories
