@@ -1,0 +1,77 @@
+import Archives
+import Foundation
+import VigilCore
+
+/// Rust crates: `Cargo.lock` files (registry packages) and the dependency list cargo-auditable
+/// embeds in binaries (the zlib-compressed JSON `.dep-v0` ELF section).
+struct RustCataloger: Cataloger {
+    static let binaryLimit = 512 << 20
+
+    func wants(_ path: String) -> Bool {
+        if path.hasSuffix("/Cargo.lock") { return true }
+        let last = path.split(separator: "/").last ?? ""
+        return !last.contains(".") || path.contains("/bin/")
+    }
+
+    func catalog(_ fs: FileSystem, files: [String], into inventory: inout Inventory) throws {
+        for path in files {
+            do {
+                if path.hasSuffix("/Cargo.lock") {
+                    if let text = try fs.text(path) { inventory.packages += Self.lockfile(text, path: path) }
+                    continue
+                }
+                guard let head = try fs.readPrefix(path, count: 4), ELF.isELF(head),
+                      let binary = try fs.read(path, limit: Self.binaryLimit),
+                      let section = ELF.section(".dep-v0", in: binary)
+                else { continue }
+                inventory.packages += try Self.auditable(section, path: path)
+            } catch {
+                inventory.problems.append("\(error)")
+            }
+        }
+    }
+
+    static func package(_ name: String, _ version: String, path: String, manager: PackageManager) -> Package {
+        Package(name: name, version: version, ecosystem: "crates.io",
+                purl: PackageURL(type: "cargo", name: name, version: version).description, path: path, packageManager: manager)
+    }
+
+    /// `[[package]]` tables with `name`, `version` and a registry `source` (workspace members and git
+    /// dependencies have no crates.io advisories).
+    static func lockfile(_ text: String, path: String) -> [Package] {
+        var packages: [Package] = []
+        var fields: [String: String] = [:]
+        func flush() {
+            if let name = fields["name"], let version = fields["version"], fields["source"]?.hasPrefix("registry+") == true {
+                packages.append(package(name, version, path: path, manager: .cargo))
+            }
+            fields = [:]
+        }
+        for line in text.split(whereSeparator: \.isNewline) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed == "[[package]]" { flush(); continue }
+            if trimmed.hasPrefix("[") { flush(); continue }
+            guard let eq = trimmed.firstIndex(of: "=") else { continue }
+            let key = trimmed[..<eq].trimmingCharacters(in: .whitespaces)
+            let value = trimmed[trimmed.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { fields[key] = String(value.dropFirst().dropLast()) }
+        }
+        flush()
+        return packages
+    }
+
+    /// cargo-auditable's format: `{"packages": [{"name", "version", "source", "kind"?, "root"?}]}`;
+    /// build-time dependencies (`kind: build`) are not in the binary and are left out.
+    static func auditable(_ section: Data, path: String) throws -> [Package] {
+        let json = try Zlib.decompress(section, source: "\(path) (.dep-v0)", limit: 64 << 20)
+        guard let object = try? JSONSerialization.jsonObject(with: json) as? [String: Any],
+              let list = object["packages"] as? [[String: Any]]
+        else { throw InventoryError.malformed(path: path, reason: "cargo-auditable data is not the expected JSON") }
+        return list.compactMap { entry in
+            guard let name = entry["name"] as? String, let version = entry["version"] as? String,
+                  (entry["source"] as? String) == "crates.io", (entry["kind"] as? String ?? "runtime") == "runtime"
+            else { return nil }
+            return package(name, version, path: path, manager: .cargo)
+        }
+    }
+}
