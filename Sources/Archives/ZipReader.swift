@@ -20,6 +20,18 @@ public struct ZipReader {
         self.limits = limits
     }
 
+    /// Reads a zip held in memory (a jar inside a jar, a layer inside a function package).
+    /// - Parameter source: names the archive in errors.
+    public init(data: Data, source: String, limits: ArchiveLimits = ArchiveLimits()) throws(ArchiveError) {
+        do {
+            archive = try Archive(data: data, accessMode: .read)
+        } catch {
+            throw .notAnArchive(source: source, expected: "zip")
+        }
+        self.source = source
+        self.limits = limits
+    }
+
     /// True when `data` starts with a zip local file header.
     public static func isZip(_ data: Data) -> Bool {
         data.count >= 4 && data.prefix(4).elementsEqual([0x50, 0x4B, 0x03, 0x04])

@@ -370,3 +370,55 @@ struct RustInventoryTests {
         #expect(inventory.packages.first?.path == "/Cargo.lock")
     }
 }
+
+/// Java: the real jars Debian's maven package ships, read independently with Python's zipfile.
+struct JavaInventoryTests {
+    @Test func mavenLibraryJars() throws {
+        let scratch = try ScratchDirectory()
+        let lib = scratch.url.appending(path: "usr/share/maven/lib")
+        try FileManager.default.createDirectory(at: lib, withIntermediateDirectories: true)
+        for name in try FileManager.default.contentsOfDirectory(atPath: "/usr/share/maven/lib") where name.hasSuffix(".jar") {
+            let source = URL(fileURLWithPath: "/usr/share/maven/lib/\(name)").resolvingSymlinksInPath()
+            try FileManager.default.copyItem(at: source, to: lib.appending(path: name))
+        }
+        let lines = try Subprocess.lines(["python3", "-c", #"""
+            import glob, os, sys, zipfile
+            for jar in sorted(glob.glob(sys.argv[1] + "/*.jar")):
+                z = zipfile.ZipFile(jar)
+                poms = [n for n in z.namelist() if n.startswith("META-INF/maven/") and n.endswith("/pom.properties")]
+                for n in poms:
+                    props = dict(l.split("=", 1) for l in z.read(n).decode().splitlines() if "=" in l and not l.startswith("#"))
+                    print("pom", props["groupId"].strip() + ":" + props["artifactId"].strip(), props["version"].strip())
+                if not poms and "META-INF/MANIFEST.MF" in z.namelist():
+                    m = z.read("META-INF/MANIFEST.MF").decode(errors="replace")
+                    if "Implementation-Version:" in m or "Bundle-Version:" in m:
+                        print("manifest", os.path.basename(jar))
+            """#, lib.path])
+        let poms = Set(lines.filter { $0.hasPrefix("pom ") }.map { String($0.dropFirst(4)) })
+        let manifestOnly = lines.filter { $0.hasPrefix("manifest ") }.count
+        #expect(poms.count > 20)
+        let inventory = Cataloging.inventory(of: try DirectoryFileSystem(root: scratch.url.path))
+        #expect(inventory.problems.isEmpty, "\(inventory.problems)")
+        let got = inventory.packages.filter { $0.packageManager == .jar }
+        #expect(poms.isSubset(of: Set(got.map { "\($0.name) \($0.version)" })))
+        // One package per pom.properties, and one per jar that only has a manifest.
+        #expect(got.count == poms.count + manifestOnly)
+        #expect(got.allSatisfy { $0.ecosystem == "Maven" && $0.path.hasPrefix("/usr/share/maven/lib/") })
+    }
+
+    /// A war with a real jar inside it (as WEB-INF/lib ships them): found, with its nested location.
+    @Test func nestedJarInAWar() throws {
+        let scratch = try ScratchDirectory()
+        let jar = URL(fileURLWithPath: "/usr/share/maven/lib/commons-cli.jar").resolvingSymlinksInPath()
+        _ = try Subprocess.lines(["python3", "-c", """
+            import sys, zipfile
+            with zipfile.ZipFile(sys.argv[2], "w") as z:
+                z.write(sys.argv[1], "WEB-INF/lib/commons-cli.jar")
+                z.writestr("index.html", "<html></html>")
+            """, jar.path, scratch.path("app.war").path])
+        let inventory = Cataloging.inventory(of: try DirectoryFileSystem(root: scratch.url.path))
+        let nested = try #require(inventory.packages.first)
+        #expect(nested.name == "commons-cli:commons-cli")
+        #expect(nested.path == "/app.war!/WEB-INF/lib/commons-cli.jar")
+    }
+}
