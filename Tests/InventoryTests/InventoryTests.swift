@@ -422,3 +422,50 @@ struct JavaInventoryTests {
         #expect(nested.path == "/app.war!/WEB-INF/lib/commons-cli.jar")
     }
 }
+
+/// Lockfiles and manifests in the layouts their tools document (small hand-written samples).
+struct ManifestInventoryTests {
+    struct Sample: Sendable, CustomTestStringConvertible {
+        var path: String
+        var contents: String
+        var expected: [String]
+        var testDescription: String { path }
+    }
+
+    @Test(arguments: [
+        Sample(path: "app/composer.lock", contents: #"{"packages": [{"name": "symfony/http-kernel", "version": "v5.4.20"}], "packages-dev": [{"name": "phpunit/phpunit", "version": "9.6.3"}]}"#,
+               expected: ["COMPOSER pkg:composer/symfony/http-kernel@v5.4.20", "COMPOSER pkg:composer/phpunit/phpunit@9.6.3"]),
+        Sample(path: "app/vendor/composer/installed.json", contents: #"{"packages": [{"name": "guzzlehttp/guzzle", "version": "7.4.0"}], "dev": true}"#,
+               expected: ["COMPOSER pkg:composer/guzzlehttp/guzzle@7.4.0"]),
+        Sample(path: "app/MyApp.deps.json", contents: #"{"runtimeTarget": {"name": ".NETCoreApp,Version=v6.0"}, "libraries": {"MyApp/1.0.0": {"type": "project"}, "Newtonsoft.Json/12.0.1": {"type": "package", "sha512": "x"}}}"#,
+               expected: ["DOTNET_CORE pkg:nuget/Newtonsoft.Json@12.0.1"]),
+        Sample(path: "app/packages.lock.json", contents: #"{"version": 1, "dependencies": {"net6.0": {"System.Text.Json": {"type": "Direct", "requested": "[6.0.0, )", "resolved": "6.0.0"}, "Lib": {"type": "Project"}}}}"#,
+               expected: ["NUGET pkg:nuget/System.Text.Json@6.0.0"]),
+        Sample(path: "app/Gemfile.lock", contents: "GEM\n  remote: https://rubygems.org/\n  specs:\n    actionpack (6.1.4)\n      rack (~> 2.0)\n    nokogiri (1.13.1-x86_64-linux)\n    rack (2.2.3)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  rack\n",
+               expected: ["BUNDLER pkg:gem/actionpack@6.1.4", "BUNDLER pkg:gem/nokogiri@1.13.1", "BUNDLER pkg:gem/rack@2.2.3"]),
+        Sample(path: "usr/lib/ruby/gems/3.1.0/specifications/rake-13.0.6.gemspec", contents: "Gem::Specification.new do |s|\n  s.name = \"rake\".freeze\n  s.version = \"13.0.6\"\nend\n",
+               expected: ["GEMSPEC pkg:gem/rake@13.0.6"]),
+        Sample(path: "src/go.mod", contents: "module example.com/app\n\ngo 1.21\n\nrequire golang.org/x/net v0.17.0\n\nrequire (\n\tgithub.com/gin-gonic/gin v1.9.1\n\tgolang.org/x/text v0.13.0 // indirect\n)\n",
+               expected: ["GOMOD pkg:golang/golang.org/x/net@v0.17.0", "GOMOD pkg:golang/github.com/gin-gonic/gin@v1.9.1", "GOMOD pkg:golang/golang.org/x/text@v0.13.0"]),
+    ])
+    func manifests(_ sample: Sample) throws {
+        let scratch = try ScratchDirectory()
+        let url = scratch.url.appending(path: sample.path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(sample.contents.utf8).write(to: url)
+        let inventory = Cataloging.inventory(of: try DirectoryFileSystem(root: scratch.url.path))
+        #expect(inventory.problems.isEmpty, "\(inventory.problems)")
+        #expect(Set(inventory.packages.map { "\($0.packageManager.rawValue) \($0.purl)" }) == Set(sample.expected))
+        #expect(inventory.packages.allSatisfy { $0.path == "/" + sample.path })
+    }
+
+    @Test func brokenManifestsAreNamed() throws {
+        let scratch = try ScratchDirectory()
+        try Data("{ not json".utf8).write(to: scratch.path("composer.lock"))
+        try FileManager.default.createDirectory(at: scratch.path("x/specifications"), withIntermediateDirectories: true)
+        try Data("puts 'hello'\n".utf8).write(to: scratch.path("x/specifications/odd.gemspec"))
+        let inventory = Cataloging.inventory(of: try DirectoryFileSystem(root: scratch.url.path))
+        #expect(inventory.problems.contains("/composer.lock: not valid JSON"))
+        #expect(inventory.problems.contains("/x/specifications/odd.gemspec: no name and version found"))
+    }
+}
