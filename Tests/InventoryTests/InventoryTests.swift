@@ -447,6 +447,14 @@ struct ManifestInventoryTests {
                expected: ["GEMSPEC pkg:gem/rake@13.0.6"]),
         Sample(path: "src/go.mod", contents: "module example.com/app\n\ngo 1.21\n\nrequire golang.org/x/net v0.17.0\n\nrequire (\n\tgithub.com/gin-gonic/gin v1.9.1\n\tgolang.org/x/text v0.13.0 // indirect\n)\n",
                expected: ["GOMOD pkg:golang/golang.org/x/net@v0.17.0", "GOMOD pkg:golang/github.com/gin-gonic/gin@v1.9.1", "GOMOD pkg:golang/golang.org/x/text@v0.13.0"]),
+        Sample(path: "app/requirements.txt", contents: "# pinned\nrequests==2.19.1 --hash=sha256:abc \\\n    --hash=sha256:def\nDjango[argon2]==2.2.1 ; python_version >= \"3.6\"\nflask>=1.0\n-r other.txt\nJinja2 == 2.10\n",
+               expected: ["PIP pkg:pypi/requests@2.19.1", "PIP pkg:pypi/django@2.2.1", "PIP pkg:pypi/jinja2@2.10"]),
+        Sample(path: "app/Pipfile.lock", contents: #"{"_meta": {"hash": {}}, "default": {"urllib3": {"hashes": [], "version": "==1.24.1"}, "mylib": {"path": "."}}, "develop": {"pytest": {"version": "==7.4.0"}}}"#,
+               expected: ["PIPENV pkg:pypi/urllib3@1.24.1", "PIPENV pkg:pypi/pytest@7.4.0"]),
+        Sample(path: "app/poetry.lock", contents: "[[package]]\nname = \"Pillow\"\nversion = \"9.0.0\"\ndescription = \"imaging\"\noptional = false\n\n[package.extras]\ntests = [\"pytest\"]\n\n[[package]]\nname = \"zipp\"\nversion = \"3.4.0\"\n\n[metadata]\nlock-version = \"2.0\"\n",
+               expected: ["POETRY pkg:pypi/pillow@9.0.0", "POETRY pkg:pypi/zipp@3.4.0"]),
+        Sample(path: "app/uv.lock", contents: "version = 1\n\n[[package]]\nname = \"app\"\nsource = { editable = \".\" }\n\n[[package]]\nname = \"idna\"\nversion = \"3.6\"\nsource = { registry = \"https://pypi.org/simple\" }\n",
+               expected: ["PIP pkg:pypi/idna@3.6"]),
     ])
     func manifests(_ sample: Sample) throws {
         let scratch = try ScratchDirectory()

@@ -39,25 +39,10 @@ struct RustCataloger: Cataloger {
     /// `[[package]]` tables with `name`, `version` and a registry `source` (workspace members and git
     /// dependencies have no crates.io advisories).
     static func lockfile(_ text: String, path: String) -> [Package] {
-        var packages: [Package] = []
-        var fields: [String: String] = [:]
-        func flush() {
-            if let name = fields["name"], let version = fields["version"], fields["source"]?.hasPrefix("registry+") == true {
-                packages.append(package(name, version, path: path, manager: .cargo))
-            }
-            fields = [:]
+        TOMLPackageTables.parse(text).compactMap { table in
+            guard let name = table["name"], let version = table["version"], table["source"]?.hasPrefix("registry+") == true else { return nil }
+            return package(name, version, path: path, manager: .cargo)
         }
-        for line in text.split(whereSeparator: \.isNewline) {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed == "[[package]]" { flush(); continue }
-            if trimmed.hasPrefix("[") { flush(); continue }
-            guard let eq = trimmed.firstIndex(of: "=") else { continue }
-            let key = trimmed[..<eq].trimmingCharacters(in: .whitespaces)
-            let value = trimmed[trimmed.index(after: eq)...].trimmingCharacters(in: .whitespaces)
-            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { fields[key] = String(value.dropFirst().dropLast()) }
-        }
-        flush()
-        return packages
     }
 
     /// cargo-auditable's format: `{"packages": [{"name", "version", "source", "kind"?, "root"?}]}`;
