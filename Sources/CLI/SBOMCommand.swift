@@ -6,8 +6,8 @@ import Inventory
 struct SBOMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sbom",
-        abstract: "List what is installed in a directory tree (a root filesystem): OS and packages.",
-        discussion: "Formats: json (Vigil's inventory document), cyclonedx (CycloneDX 1.5 JSON), spdx (SPDX 2.3 JSON). Zip targets and most language catalogers are not built yet. Files that cannot be read are reported (under 'problems' in json, on standard error always); the rest of the inventory still comes out."
+        abstract: "List what is installed in a directory tree (a root filesystem) or a zip: OS and packages.",
+        discussion: "Formats: json (Vigil's inventory document), cyclonedx (CycloneDX 1.5 JSON), spdx (SPDX 2.3 JSON). Files that cannot be read are reported (under 'problems' in json, on standard error always); the rest of the inventory still comes out."
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -16,13 +16,20 @@ struct SBOMCommand: ParsableCommand {
         case spdx
     }
 
-    @Argument(help: "A directory.") var target: String
+    @Argument(help: "A directory or a zip (a function package or layer).") var target: String
     @Option(help: "Output format.") var format: Format = .json
     @Option(name: .shortAndLong, help: "Write to FILE instead of standard output.") var output: String?
 
     func run() throws {
-        let fs: DirectoryFileSystem
-        do { fs = try DirectoryFileSystem(root: target) } catch {
+        let fs: any FileSystem
+        do {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory), !isDirectory.boolValue {
+                fs = try ZipFileSystem(url: URL(fileURLWithPath: target))
+            } else {
+                fs = try DirectoryFileSystem(root: target)
+            }
+        } catch {
             StandardStreams.error("vigil: \(error)")
             throw ExitCode(2)
         }

@@ -485,3 +485,42 @@ struct ManifestInventoryTests {
         #expect(inventory.problems.contains("/x/specifications/odd.gemspec: no name and version found"))
     }
 }
+
+/// A function package as a zip: Python dependencies at the top level (as `pip install -t` lays them
+/// out for Lambda), a Node layer, and a hostile entry path.
+struct ZipInventoryTests {
+    @Test(.timeLimit(.minutes(3)))
+    func functionPackageZip() throws {
+        let scratch = try ScratchDirectory()
+        let build = scratch.path("build")
+        _ = try Subprocess.lines(["python3", "-m", "pip", "install", "--quiet", "--no-deps", "--no-compile", "--disable-pip-version-check",
+                                  "--only-binary=:all:", "--target", build.path, "urllib3==1.24.1"])
+        let zip = scratch.path("function.zip")
+        _ = try Subprocess.lines(["python3", "-c", #"""
+            import os, sys, zipfile
+            root, out = sys.argv[1], sys.argv[2]
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+                for d, _, files in os.walk(root):
+                    for f in files:
+                        p = os.path.join(d, f)
+                        z.write(p, os.path.relpath(p, root))
+                z.write("/usr/share/nodejs/semver/package.json", "nodejs/node_modules/semver/package.json")
+                z.writestr("../../escape/lambda_function.py", "def handler(e, c): pass\n")
+            """#, build.path, zip.path])
+        let fs = try ZipFileSystem(url: zip)
+        let inventory = Cataloging.inventory(of: fs)
+        let names = Set(inventory.packages.map { "\($0.ecosystem) \($0.name) \($0.version)" })
+        #expect(names.contains("PyPI urllib3 1.24.1"))
+        #expect(names.contains { $0.hasPrefix("npm semver ") })
+        #expect(inventory.packages.first { $0.name == "urllib3" }?.path == "/urllib3-1.24.1.dist-info/METADATA")
+        // The hostile entry is confined to the archive's root.
+        #expect(try fs.read("/escape/lambda_function.py") != nil)
+        #expect(!FileManager.default.fileExists(atPath: scratch.url.deletingLastPathComponent().appending(path: "escape").path))
+    }
+
+    @Test func aCorruptZipIsAnError() throws {
+        let scratch = try ScratchDirectory()
+        try Data("PK\u{03}\u{04}truncated".utf8).write(to: scratch.path("bad.zip"))
+        #expect(throws: (any Error).self) { try ZipFileSystem(url: scratch.path("bad.zip")) }
+    }
+}
