@@ -1,5 +1,4 @@
 import Foundation
-import ZIPFoundation
 
 /// gzip (RFC 1952) decompression of one member, with its CRC-32 and length checked.
 public enum Gzip {
@@ -38,25 +37,7 @@ public enum Gzip {
         let expectedCRC = UInt32(bytes[trailer]) | UInt32(bytes[trailer + 1]) << 8 | UInt32(bytes[trailer + 2]) << 16 | UInt32(bytes[trailer + 3]) << 24
         let expectedSize = UInt32(bytes[trailer + 4]) | UInt32(bytes[trailer + 5]) << 8 | UInt32(bytes[trailer + 6]) << 16 | UInt32(bytes[trailer + 7]) << 24
         let deflated = data.subdata(in: (data.startIndex + offset)..<(data.startIndex + trailer))
-        var output = Data()
-        var tooLarge = false
-        let crc: CRC32
-        do {
-            crc = try Data.decompress(size: Int64(deflated.count), bufferSize: 1 << 16, skipCRC32: false, provider: { position, size in
-                // ZIPFoundation asks again after the end of a truncated stream: stop it there.
-                guard Int(position) < deflated.count else { throw CocoaError(.fileReadCorruptFile) }
-                return deflated.subdata(in: Int(position)..<min(Int(position) + size, deflated.count))
-            }, consumer: { chunk in
-                if Int64(output.count + chunk.count) > limit {
-                    tooLarge = true
-                    throw CocoaError(.fileReadTooLarge)
-                }
-                output.append(chunk)
-            })
-        } catch {
-            if tooLarge { throw .tooLarge(source: source, limit: limit) }
-            throw .corrupt(source: source, reason: "bad deflate stream (\(error))")
-        }
+        let (output, crc) = try Inflate.raw(deflated, source: source, limit: limit, checksum: true)
         guard crc == expectedCRC else { throw .corrupt(source: source, reason: "CRC-32 mismatch") }
         guard UInt32(truncatingIfNeeded: output.count) == expectedSize else { throw .corrupt(source: source, reason: "length mismatch") }
         return output

@@ -11,22 +11,12 @@ struct NodeLockfileCataloger: Cataloger {
 
     func catalog(_ fs: FileSystem, files: [String], into inventory: inout Inventory) throws {
         for path in files {
-            let text: String?
-            do { text = try fs.text(path) } catch {
-                inventory.problems.append("\(error)")
-                continue
-            }
-            guard let text else { continue }
+            guard let text = text(fs, path, into: &inventory) else { continue }
             let found = path.hasSuffix("/yarn.lock") ? Self.yarn(text) : Self.pnpm(text)
             let manager: PackageManager = path.hasSuffix("/yarn.lock") ? .yarn : .npm
             var seen = Set<String>()
             for (name, version) in found where seen.insert("\(name)@\(version)").inserted {
-                let scoped = name.hasPrefix("@") ? name.split(separator: "/", maxSplits: 1) : []
-                let purl = scoped.count == 2
-                    ? PackageURL(type: "npm", namespace: String(scoped[0]), name: String(scoped[1]), version: version)
-                    : PackageURL(type: "npm", name: name, version: version)
-                inventory.packages.append(Package(name: name, version: version, ecosystem: "npm", purl: purl.description,
-                                                  path: path, packageManager: manager))
+                inventory.packages.append(npmPackage(name: name, version: version, path: path, manager: manager))
             }
         }
     }

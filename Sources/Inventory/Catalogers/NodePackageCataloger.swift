@@ -63,11 +63,6 @@ struct NodePackageCataloger: Cataloger {
     }
 
     private func append(name: String, version: String, path: String, manager: PackageManager, into inventory: inout Inventory) {
-        let scoped = name.hasPrefix("@") ? name.split(separator: "/", maxSplits: 1) : []
-        let purl = scoped.count == 2
-            ? PackageURL(type: "npm", namespace: String(scoped[0]), name: String(scoped[1]), version: version)
-            : PackageURL(type: "npm", name: name, version: version)
-        inventory.packages.append(Package(name: name, version: version, ecosystem: "npm", purl: purl.description,
-                                          path: path, packageManager: manager))
+        inventory.packages.append(npmPackage(name: name, version: version, path: path, manager: manager))
     }
 }

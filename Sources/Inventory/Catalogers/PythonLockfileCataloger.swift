@@ -22,12 +22,7 @@ struct PythonLockfileCataloger: Cataloger {
                     }
                 }.sorted { $0.0 < $1.0 }
             } else {
-                let text: String?
-                do { text = try fs.text(path) } catch {
-                    inventory.problems.append("\(error)")
-                    continue
-                }
-                guard let text else { continue }
+                guard let text = text(fs, path, into: &inventory) else { continue }
                 if path.hasSuffix(".txt") {
                     found = Self.requirements(text).map { ($0.0, $0.1, .pip) }
                 } else {

@@ -12,12 +12,7 @@ struct PythonPackageCataloger: Cataloger {
 
     func catalog(_ fs: FileSystem, files: [String], into inventory: inout Inventory) throws {
         for path in files {
-            let text: String?
-            do { text = try fs.text(path) } catch {
-                inventory.problems.append("\(error)")
-                continue
-            }
-            guard let text else { continue }
+            guard let text = text(fs, path, into: &inventory) else { continue }
             // Core metadata is an RFC 822 header block; the body (the long description) follows a blank line.
             var name: String?
             var version: String?

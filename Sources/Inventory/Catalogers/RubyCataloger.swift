@@ -9,12 +9,7 @@ struct RubyCataloger: Cataloger {
 
     func catalog(_ fs: FileSystem, files: [String], into inventory: inout Inventory) throws {
         for path in files {
-            let text: String?
-            do { text = try fs.text(path) } catch {
-                inventory.problems.append("\(error)")
-                continue
-            }
-            guard let text else { continue }
+            guard let text = text(fs, path, into: &inventory) else { continue }
             let gems = path.hasSuffix(".gemspec") ? Self.gemspec(text).map { [$0] } ?? [] : Self.lockfile(text)
             if gems.isEmpty && path.hasSuffix(".gemspec") { inventory.problems.append("\(path): no name and version found") }
             for (name, version) in gems {
