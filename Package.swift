@@ -18,7 +18,7 @@ let package = Package(
         // Version parsing and ordering per ecosystem, and OSV affected-range evaluation.
         .target(name: "Versions", dependencies: ["VigilCore"]),
         // What is installed in an artifact: filesystems, OS detection, catalogers, SBOM output.
-        .target(name: "Inventory", dependencies: ["VigilCore", "Archives"]),
+        .target(name: "Inventory", dependencies: ["VigilCore", "Archives", .product(name: "GRDB", package: "GRDB.swift")]),
         // Safe reading of archives: zip (bounded entries and sizes) and gzip.
         .target(name: "Archives", dependencies: ["VigilCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // Vulnerability intelligence, pure: OSV records, KEV and EPSS parsing, CVSS scoring.

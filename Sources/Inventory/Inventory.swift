@@ -30,7 +30,7 @@ extension Cataloger {
 /// Runs every cataloger over a filesystem.
 public enum Cataloging {
     static let catalogers: [any Cataloger] = [DpkgCataloger(), ApkCataloger(), PythonPackageCataloger(), NodePackageCataloger(), GoBinaryCataloger(), RustCataloger(), JavaArchiveCataloger(),
-        ComposerCataloger(), DotNetCataloger(), RubyCataloger(), GoModuleCataloger(), PythonLockfileCataloger(), NodeLockfileCataloger()]
+        ComposerCataloger(), DotNetCataloger(), RubyCataloger(), GoModuleCataloger(), PythonLockfileCataloger(), NodeLockfileCataloger(), RpmCataloger()]
 
     /// Trees never walked: virtual filesystems of a live host.
     static let skipped: Set<String> = ["/proc", "/sys", "/dev"]

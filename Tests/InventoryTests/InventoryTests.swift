@@ -524,3 +524,68 @@ struct ZipInventoryTests {
         #expect(throws: (any Error).self) { try ZipFileSystem(url: scratch.path("bad.zip")) }
     }
 }
+
+/// An rpmdb.sqlite written by Debian's rpm: packages built with rpmbuild (one with an epoch, a
+/// subpackage whose source RPM has another name) and installed into a root with `--justdb`; the
+/// expected fields are what `rpm -qa --qf` prints for the same database.
+struct RpmInventoryTests {
+    @Test(.timeLimit(.minutes(2)))
+    func rpmdbSqlite() throws {
+        let scratch = try ScratchDirectory()
+        let root = scratch.path("root"), build = scratch.path("build")
+        try FileManager.default.createDirectory(at: root.appending(path: "etc"), withIntermediateDirectories: true)
+        try Data("ID=\"almalinux\"\nVERSION_ID=\"9.3\"\n".utf8).write(to: root.appending(path: "etc/os-release"))
+        try Data("""
+            Name: demo-lib
+            Epoch: 2
+            Version: 1.4.2
+            Release: 3.el9
+            Summary: demo
+            License: MIT
+            BuildArch: noarch
+            %description
+            demo
+            %package -n demo-tools
+            Summary: tools
+            %description -n demo-tools
+            tools
+            %files
+            %files -n demo-tools
+
+            """.utf8).write(to: scratch.path("demo.spec"))
+        try Data("Name: plain\nVersion: 0.9\nRelease: 1\nSummary: p\nLicense: MIT\nBuildArch: noarch\n%description\np\n%files\n".utf8)
+            .write(to: scratch.path("plain.spec"))
+        for spec in ["demo.spec", "plain.spec"] {
+            _ = try Subprocess.lines(["rpmbuild", "--quiet", "--define", "_topdir \(build.path)", "-bb", scratch.path(spec).path])
+        }
+        let rpms = try FileManager.default.contentsOfDirectory(atPath: build.appending(path: "RPMS/noarch").path).map { build.appending(path: "RPMS/noarch/\($0)").path }
+        _ = try Subprocess.lines(["rpm", "--root", root.path, "--dbpath", "/var/lib/rpm", "--initdb"])
+        _ = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/env"), ["rpm", "--root", root.path, "--dbpath", "/var/lib/rpm", "-i", "--nodeps", "--justdb", "--noscripts"] + rpms)
+        let expected = try Subprocess.lines(["rpm", "--root", root.path, "--dbpath", "/var/lib/rpm", "-qa", "--qf",
+                                             "%{NAME} %{EPOCH}:%{VERSION}-%{RELEASE} %{ARCH} %{SOURCERPM}\n"])
+            .map { $0.replacingOccurrences(of: " (none):", with: " ") }
+        #expect(expected.count == 3)
+        let inventory = Cataloging.inventory(of: try DirectoryFileSystem(root: root.path))
+        #expect(inventory.problems.isEmpty, "\(inventory.problems)")
+        let got = inventory.packages.map { p -> String in
+            let source = p.name == "plain" ? "plain-0.9-1.src.rpm" : "demo-lib-1.4.2-3.el9.src.rpm"
+            return "\(p.name) \(p.version) \(p.architecture ?? "") \(source)"
+        }
+        #expect(Set(got) == Set(expected))
+        let tools = try #require(inventory.packages.first { $0.name == "demo-tools" })
+        #expect(tools.sourceName == "demo-lib")
+        #expect(tools.sourceVersion == "2:1.4.2-3.el9")
+        #expect(tools.ecosystem == "AlmaLinux:9")
+        #expect(tools.purl == "pkg:rpm/almalinux/demo-tools@1.4.2-3.el9?arch=noarch&distro=almalinux-9.3&epoch=2&upstream=demo-lib-1.4.2-3.el9.src.rpm")
+    }
+
+    @Test func aCorruptRpmDatabaseIsNamed() throws {
+        let scratch = try ScratchDirectory()
+        let dir = scratch.url.appending(path: "var/lib/rpm")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try Data("SQLite format 3\u{0}garbage".utf8).write(to: dir.appending(path: "rpmdb.sqlite"))
+        let inventory = Cataloging.inventory(of: try DirectoryFileSystem(root: scratch.url.path))
+        #expect(inventory.problems.count == 1)
+        #expect(inventory.problems.first?.hasPrefix("/var/lib/rpm/rpmdb.sqlite: unreadable rpm database") == true)
+    }
+}
