@@ -2,11 +2,14 @@ import Foundation
 import GRDB
 import VigilCore
 
-/// RPM packages from an `rpmdb.sqlite` database (rpm 4.16+: `/var/lib/rpm`, `/usr/lib/sysimage/rpm`).
-/// The database is copied into a scratch directory and opened read-only there; each row's header
-/// blob is decoded for name, epoch, version, release, arch and source RPM.
+/// RPM packages from any of rpm's three database formats (in `/var/lib/rpm` or `/usr/lib/sysimage/rpm`):
+/// `rpmdb.sqlite` (rpm 4.16+), Berkeley DB `Packages` and ndb `Packages.db` (see
+/// `RpmDatabaseFormat`). Each stored header blob is decoded for name, epoch, version, release, arch
+/// and source RPM.
 struct RpmCataloger: Cataloger {
-    func wants(_ path: String) -> Bool { path.hasSuffix("/rpmdb.sqlite") }
+    func wants(_ path: String) -> Bool {
+        path.hasSuffix("/rpmdb.sqlite") || path.hasSuffix("/rpm/Packages") || path.hasSuffix("/rpm/Packages.db")
+    }
 
     func catalog(_ fs: FileSystem, files: [String], into inventory: inout Inventory) throws {
         for path in files {
@@ -22,6 +25,18 @@ struct RpmCataloger: Cataloger {
 
     private func packages(_ fs: FileSystem, _ path: String, os: OperatingSystem?) throws -> [Package] {
         guard let database = try fs.read(path, limit: 1 << 30) else { return [] }
+        let blobs: [Data]
+        if path.hasSuffix("/Packages") {
+            blobs = try RpmDatabaseFormat.berkeleyHashValues(database, path: path)
+        } else if path.hasSuffix("/Packages.db") {
+            blobs = try RpmDatabaseFormat.ndbValues(database, path: path)
+        } else {
+            blobs = try sqliteBlobs(fs, path, database)
+        }
+        return try blobs.compactMap { try package(RpmHeader($0, path: path), path: path, os: os) }
+    }
+
+    private func sqliteBlobs(_ fs: FileSystem, _ path: String, _ database: Data) throws -> [Data] {
         let scratch = FileManager.default.temporaryDirectory.appending(path: "vigil-rpmdb-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -31,27 +46,27 @@ struct RpmCataloger: Cataloger {
         if let wal = try fs.read(path + "-wal", limit: 1 << 30) { try wal.write(to: scratch.appending(path: "rpmdb.sqlite-wal")) }
         let queue = try DatabaseQueue(path: copy.path)
         defer { try? queue.close() }
-        let blobs = try queue.read { db in try Data.fetchAll(db, sql: "SELECT blob FROM Packages ORDER BY hnum") }
-        return try blobs.compactMap { blob in
-            let header = try RpmHeader(blob, path: path)
-            guard let name = header.string(1000), let version = header.string(1001), let release = header.string(1002),
-                  name != "gpg-pubkey" else { return nil }
-            let epoch = header.int32(1003)
-            let arch = header.string(1022)
-            let evr = (epoch.map { "\($0):" } ?? "") + "\(version)-\(release)"
-            var qualifiers: [String: String] = [:]
-            qualifiers["arch"] = arch
-            qualifiers["epoch"] = epoch.map(String.init)
-            if let os, let v = os.version { qualifiers["distro"] = "\(os.id)-\(v)" }
-            let source = header.string(1044).flatMap(Self.sourceName)
-            if let source, source.name != name { qualifiers["upstream"] = header.string(1044) }
-            return Package(
-                name: name, version: evr, ecosystem: os?.ecosystem ?? "Red Hat",
-                purl: PackageURL(type: "rpm", namespace: os?.id ?? "redhat", name: name, version: "\(version)-\(release)", qualifiers: qualifiers).description,
-                path: path, packageManager: .os, sourceName: source?.name ?? name,
-                sourceVersion: source.map { (epoch.map { "\($0):" } ?? "") + $0.version } ?? evr, architecture: arch
-            )
-        }
+        return try queue.read { db in try Data.fetchAll(db, sql: "SELECT blob FROM Packages ORDER BY hnum") }
+    }
+
+    private func package(_ header: RpmHeader, path: String, os: OperatingSystem?) -> Package? {
+        guard let name = header.string(1000), let version = header.string(1001), let release = header.string(1002),
+              name != "gpg-pubkey" else { return nil }
+        let epoch = header.int32(1003)
+        let arch = header.string(1022)
+        let evr = (epoch.map { "\($0):" } ?? "") + "\(version)-\(release)"
+        var qualifiers: [String: String] = [:]
+        qualifiers["arch"] = arch
+        qualifiers["epoch"] = epoch.map(String.init)
+        if let os, let v = os.version { qualifiers["distro"] = "\(os.id)-\(v)" }
+        let source = header.string(1044).flatMap(Self.sourceName)
+        if let source, source.name != name { qualifiers["upstream"] = header.string(1044) }
+        return Package(
+            name: name, version: evr, ecosystem: os?.ecosystem ?? "Red Hat",
+            purl: PackageURL(type: "rpm", namespace: os?.id ?? "redhat", name: name, version: "\(version)-\(release)", qualifiers: qualifiers).description,
+            path: path, packageManager: .os, sourceName: source?.name ?? name,
+            sourceVersion: source.map { (epoch.map { "\($0):" } ?? "") + $0.version } ?? evr, architecture: arch
+        )
     }
 
     /// `openssl-3.0.7-24.el9.src.rpm` → (`openssl`, `3.0.7-24.el9`).
