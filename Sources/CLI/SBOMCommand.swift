@@ -6,7 +6,7 @@ import Inventory
 struct SBOMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sbom",
-        abstract: "List what is installed in a directory tree (a root filesystem) or a zip: OS and packages.",
+        abstract: "List what is installed in a directory tree (a root filesystem) or a zip: OS and packages; or convert a CycloneDX/SPDX JSON SBOM.",
         discussion: "Formats: json (Vigil's inventory document), cyclonedx (CycloneDX 1.5 JSON), spdx (SPDX 2.3 JSON). Files that cannot be read are reported (under 'problems' in json, on standard error always); the rest of the inventory still comes out."
     )
 
@@ -16,24 +16,18 @@ struct SBOMCommand: ParsableCommand {
         case spdx
     }
 
-    @Argument(help: "A directory or a zip (a function package or layer).") var target: String
+    @Argument(help: "A directory, a zip (a function package or layer), or a CycloneDX or SPDX JSON SBOM.") var target: String
     @Option(help: "Output format.") var format: Format = .json
     @Option(name: .shortAndLong, help: "Write to FILE instead of standard output.") var output: String?
 
     func run() throws {
-        let fs: any FileSystem
+        let inventory: Inventory
         do {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory), !isDirectory.boolValue {
-                fs = try ZipFileSystem(url: URL(fileURLWithPath: target))
-            } else {
-                fs = try DirectoryFileSystem(root: target)
-            }
+            inventory = try Targets.inventory(of: target)
         } catch {
             StandardStreams.error("vigil: \(error)")
             throw ExitCode(2)
         }
-        let inventory = Cataloging.inventory(of: fs)
         let data: Data
         switch format {
         case .json:

@@ -29,6 +29,55 @@ public struct PackageURL: Hashable, Sendable, CustomStringConvertible {
         return out
     }
 
+    /// Parses `pkg:type/namespace/name@version?qualifiers#subpath` (the subpath is dropped); nil when
+    /// the text is not a purl with at least a type and a name.
+    public init?(parsing text: String) {
+        guard text.lowercased().hasPrefix("pkg:") else { return nil }
+        var rest = Substring(text.dropFirst(4))
+        while rest.hasPrefix("/") { rest = rest.dropFirst() }
+        if let hash = rest.firstIndex(of: "#") { rest = rest[..<hash] }
+        var qualifiers: [String: String] = [:]
+        if let question = rest.firstIndex(of: "?") {
+            for pair in rest[rest.index(after: question)...].split(separator: "&") {
+                guard let eq = pair.firstIndex(of: "=") else { continue }
+                qualifiers[pair[..<eq].lowercased()] = Self.decode(pair[pair.index(after: eq)...])
+            }
+            rest = rest[..<question]
+        }
+        var version: String?
+        if let at = rest.lastIndex(of: "@"), let slash = rest.firstIndex(of: "/"), at > slash {
+            version = Self.decode(rest[rest.index(after: at)...])
+            rest = rest[..<at]
+        }
+        var segments = rest.split(separator: "/", omittingEmptySubsequences: true)
+        guard segments.count >= 2, let type = segments.first, let name = segments.last else { return nil }
+        segments.removeFirst()
+        segments.removeLast()
+        self.init(type: type.lowercased(), namespace: segments.isEmpty ? nil : segments.map { Self.decode($0) }.joined(separator: "/"),
+                  name: Self.decode(name), version: version, qualifiers: qualifiers)
+        guard !self.name.isEmpty else { return nil }
+    }
+
+    static func decode(_ text: Substring) -> String {
+        guard text.contains("%") else { return String(text) }
+        var bytes: [UInt8] = []
+        var i = text.utf8.startIndex
+        let utf8 = text.utf8
+        while i < utf8.endIndex {
+            let byte = utf8[i]
+            if byte == UInt8(ascii: "%"), let h1 = utf8.index(i, offsetBy: 1, limitedBy: utf8.endIndex), h1 < utf8.endIndex,
+               let h2 = utf8.index(i, offsetBy: 2, limitedBy: utf8.endIndex), h2 < utf8.endIndex,
+               let value = UInt8(String(decoding: [utf8[h1], utf8[h2]], as: UTF8.self), radix: 16) {
+                bytes.append(value)
+                i = utf8.index(i, offsetBy: 3)
+            } else {
+                bytes.append(byte)
+                i = utf8.index(after: i)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// Percent-encodes everything but unreserved characters (and `:` which purl keeps readable).
     static func encode(_ text: String) -> String {
         var out = ""

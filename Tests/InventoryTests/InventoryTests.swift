@@ -216,6 +216,79 @@ struct SBOMTests {
     }
 }
 
+/// SBOMs read back as inventories: Vigil's own documents round-trip every field matching needs, and
+/// documents shaped as other tools write them are placed by purl.
+struct SBOMReaderTests {
+    static func essentials(_ inventory: Inventory) -> [String] {
+        inventory.packages.map { "\($0.name) \($0.version) \($0.ecosystem) \($0.packageManager.rawValue) \($0.sourceName ?? "-") \($0.sourceVersion ?? "-") \($0.path)" }.sorted()
+    }
+
+    @Test func vigilDocumentsRoundTrip() throws {
+        let (scratch, inventory) = try SBOMTests.hostLikeInventory()
+        #expect(inventory.packages.count > 20)
+        for data in [try CycloneDX.encode(inventory, target: scratch.url.path), try SPDX.encode(inventory, target: scratch.url.path)] {
+            #expect(SBOMReader.looksLikeSBOM(data))
+            let back = try SBOMReader.read(data, source: "bom.json")
+            #expect(back.problems.isEmpty, "\(back.problems)")
+            #expect(back.operatingSystem?.ecosystem == inventory.operatingSystem?.ecosystem)
+            #expect(Self.essentials(back) == Self.essentials(inventory))
+        }
+    }
+
+    /// Shaped as syft and Trivy write CycloneDX (components with purls carrying `distro` and
+    /// `upstream` qualifiers, Trivy's SrcName/SrcVersion properties, nested components).
+    @Test func foreignCycloneDX() throws {
+        let bom = #"""
+        {"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+         "components": [
+          {"type": "operating-system", "name": "debian", "version": "12.5"},
+          {"type": "library", "name": "libssl3", "version": "3.0.11-1~deb12u2",
+           "purl": "pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12.5&upstream=openssl"},
+          {"type": "library", "name": "bsdutils", "version": "1:2.38.1-5+b1",
+           "purl": "pkg:deb/debian/bsdutils@1%3A2.38.1-5%2Bb1?arch=amd64&distro=debian-12",
+           "properties": [{"name": "aquasecurity:trivy:SrcName", "value": "util-linux"},
+                          {"name": "aquasecurity:trivy:SrcVersion", "value": "2.38.1-5"}]},
+          {"type": "library", "name": "busybox", "version": "1.36.1-r15",
+           "purl": "pkg:apk/alpine/busybox@1.36.1-r15?arch=x86_64&distro=3.19.1&upstream=busybox"},
+          {"type": "library", "name": "openssl-libs", "version": "3.0.7-24.el9",
+           "purl": "pkg:rpm/almalinux/openssl-libs@3.0.7-24.el9?arch=x86_64&distro=almalinux-9.3&epoch=1&upstream=openssl-3.0.7-24.el9.src.rpm"},
+          {"type": "application", "name": "app", "components": [
+            {"type": "library", "name": "guava", "purl": "pkg:maven/com.google.guava/guava@29.0-jre"},
+            {"type": "library", "name": "core", "purl": "pkg:npm/%40angular/core@11.0.4"},
+            {"type": "library", "name": "x/net", "purl": "pkg:golang/golang.org/x/net@v0.17.0"},
+            {"type": "library", "name": "Jinja2", "purl": "pkg:pypi/jinja2@2.10"}]},
+          {"type": "library", "name": "unplaced", "purl": "pkg:conan/zlib@1.2.13"},
+          {"type": "library", "name": "nopurl", "version": "1.0"}
+         ]}
+        """#
+        let inventory = try SBOMReader.read(Data(bom.utf8), source: "foreign.cdx.json")
+        #expect(inventory.operatingSystem?.ecosystem == "Debian:12")
+        #expect(Self.essentials(inventory) == [
+            "@angular/core 11.0.4 npm NODEPKG - - foreign.cdx.json",
+            "bsdutils 1:2.38.1-5+b1 Debian:12 OS util-linux 2.38.1-5 foreign.cdx.json",
+            "busybox 1.36.1-r15 Alpine:v3.19 OS busybox 1.36.1-r15 foreign.cdx.json",
+            "com.google.guava:guava 29.0-jre Maven JAR - - foreign.cdx.json",
+            "golang.org/x/net 0.17.0 Go GOBINARY - - foreign.cdx.json",
+            "jinja2 2.10 PyPI PYTHONPKG - - foreign.cdx.json",
+            "libssl3 3.0.11-1~deb12u2 Debian:12 OS openssl 3.0.11-1~deb12u2 foreign.cdx.json",
+            "openssl-libs 1:3.0.7-24.el9 AlmaLinux:9 OS openssl 1:3.0.7-24.el9 foreign.cdx.json",
+        ])
+        #expect(inventory.problems == [
+            "foreign.cdx.json: pkg:conan/zlib@1.2.13: purl type 'conan' has no advisory ecosystem; not matched",
+            "foreign.cdx.json: component 'nopurl' has no purl; not matched",
+        ])
+    }
+
+    @Test(arguments: [("[1, 2]", "not a JSON object"), ("{\"bomFormat\": 3}", "neither a CycloneDX"), ("{\"components\": [", "not JSON")])
+    func badDocumentsAreNamed(_ text: String, _ reason: String) {
+        #expect {
+            _ = try SBOMReader.read(Data(text.utf8), source: "bad.json")
+        } throws: { error in
+            "\(error)".hasPrefix("bad.json: ") && "\(error)".contains(reason)
+        }
+    }
+}
+
 struct NodeInventoryTests {
     /// Debian's node packages (node-semver and its dependencies, installed by .ci/run), against what
     /// node itself reads from their package.json files.

@@ -5,7 +5,7 @@ import Foundation
 public enum OSDetector {
     public static func detect(_ fs: FileSystem) -> OperatingSystem? {
         for path in ["/etc/os-release", "/usr/lib/os-release"] {
-            if let text = try? fs.text(path), let os = fromOSRelease(parseOSRelease(text), fs: fs) { return os }
+            if let text = try? fs.text(path), let os = fromOSRelease(parseOSRelease(text), debianVersion: { (try? fs.text("/etc/debian_version"))?.trimmed }) { return os }
         }
         if let version = try? fs.text("/etc/alpine-release") {
             return alpine(version.trimmed)
@@ -23,6 +23,18 @@ public enum OSDetector {
         return nil
     }
 
+    /// The distribution named by an os-release `ID` and `VERSION_ID` alone (as SBOMs record it).
+    public static func operatingSystem(id: String, version: String?, name: String? = nil) -> OperatingSystem? {
+        var fields = ["ID": id]
+        fields["VERSION_ID"] = version
+        fields["NAME"] = name
+        // Ubuntu's LTS releases are the even years' April releases; os-release says so in VERSION.
+        if id == "ubuntu", let version, version.hasSuffix(".04"), let year = Int(version.prefix(2)), year % 2 == 0 {
+            fields["VERSION"] = "\(version) LTS"
+        }
+        return fromOSRelease(fields)
+    }
+
     /// `KEY=value` lines, values optionally in single or double quotes.
     static func parseOSRelease(_ text: String) -> [String: String] {
         var fields: [String: String] = [:]
@@ -38,7 +50,7 @@ public enum OSDetector {
         return fields
     }
 
-    static func fromOSRelease(_ f: [String: String], fs: FileSystem) -> OperatingSystem? {
+    static func fromOSRelease(_ f: [String: String], debianVersion: () -> String? = { nil }) -> OperatingSystem? {
         guard let id = f["ID"]?.lowercased(), !id.isEmpty else { return nil }
         let version = f["VERSION_ID"]
         let name = f["PRETTY_NAME"] ?? f["NAME"] ?? id
@@ -49,7 +61,7 @@ public enum OSDetector {
         let major = version?.split(separator: ".").first.map(String.init)
         switch id {
         case "debian":
-            return debian(version: version, debianVersion: (try? fs.text("/etc/debian_version"))?.trimmed, codename: codename, name: name)
+            return debian(version: version, debianVersion: debianVersion(), codename: codename, name: name)
         case "ubuntu":
             guard let version else { return os(nil, note: "Ubuntu without VERSION_ID") }
             let lts = (f["VERSION"] ?? "").contains("LTS")
