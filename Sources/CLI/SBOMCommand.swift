@@ -18,12 +18,19 @@ struct SBOMCommand: ParsableCommand {
 
     @Argument(help: "A directory, a zip (a function package or layer), or a CycloneDX or SPDX JSON SBOM.") var target: String
     @Option(help: "Output format.") var format: Format = .json
+    @Flag(help: "Scan as Inspector's agent scans a host: OS packages, and language packages only under the deep-inspection paths (/usr/lib, /usr/lib64, /usr/local/lib, /usr/local/lib64 and --deep-inspection-path).")
+    var host = false
+    @Option(name: .customLong("deep-inspection-path"), help: "With --host: another directory to look for language packages in (repeatable).")
+    var deepInspectionPaths: [String] = []
+    @Option(help: "Stop after examining this many files (the inventory then says what was left out).") var maxFiles: Int?
     @Option(name: .shortAndLong, help: "Write to FILE instead of standard output.") var output: String?
 
     func run() throws {
         let inventory: Inventory
         do {
-            inventory = try Targets.inventory(of: target)
+            var scope: CatalogScope = host ? .host(extraPaths: deepInspectionPaths) : .wholeTree
+            if let maxFiles { scope.maxFiles = maxFiles }
+            inventory = try Targets.inventory(of: target, scope: scope)
         } catch {
             StandardStreams.error("vigil: \(error)")
             throw ExitCode(2)

@@ -5,13 +5,13 @@ import Inventory
 enum Targets {
     /// A directory is a root filesystem; a file is a CycloneDX or SPDX JSON SBOM when it says so,
     /// else a zip (function package or layer). Errors name the target.
-    static func inventory(of target: String) throws -> Inventory {
+    static func inventory(of target: String, scope: CatalogScope = .wholeTree) throws -> Inventory {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) else {
             throw InventoryError.notFound(target)
         }
         if isDirectory.boolValue {
-            return Cataloging.inventory(of: try DirectoryFileSystem(root: target))
+            return Cataloging.inventory(of: try DirectoryFileSystem(root: target), scope: scope)
         }
         let url = URL(fileURLWithPath: target)
         let head = try FileHandle(forReadingFrom: url).readPrefix(4096)
@@ -20,7 +20,7 @@ enum Targets {
             if SBOMReader.looksLikeSBOM(data) { return try SBOMReader.read(data, source: target) }
             throw InventoryError.malformed(path: target, reason: "a JSON document that is neither CycloneDX nor SPDX")
         }
-        return Cataloging.inventory(of: try ZipFileSystem(url: url))
+        return Cataloging.inventory(of: try ZipFileSystem(url: url), scope: scope)
     }
 }
 

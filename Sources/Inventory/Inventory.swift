@@ -27,6 +27,27 @@ extension Cataloger {
     public func wants(_ path: String) -> Bool { false }
 }
 
+/// How much of a filesystem a cataloging run reads.
+public struct CatalogScope: Hashable, Sendable {
+    /// Directories walked for package files; nil walks the whole tree.
+    public var roots: [String]?
+    /// At most this many files are examined; the walk stops there and says so under `problems`.
+    public var maxFiles: Int
+
+    /// Every file of the tree, as a root filesystem, image or zip scanner reads it.
+    public static let wholeTree = CatalogScope(roots: nil, maxFiles: .max)
+
+    /// Inspector's default deep-inspection paths.
+    public static let defaultDeepInspectionPaths = ["/usr/lib", "/usr/lib64", "/usr/local/lib", "/usr/local/lib64"]
+
+    /// A host scan as Inspector's agent does it: the OS package databases at their fixed places,
+    /// language packages only under the deep-inspection paths (the defaults plus `extraPaths`), and
+    /// a bound on the work.
+    public static func host(extraPaths: [String] = [], maxFiles: Int = 250_000) -> CatalogScope {
+        CatalogScope(roots: defaultDeepInspectionPaths + extraPaths + ["/var/lib/rpm"], maxFiles: maxFiles)
+    }
+}
+
 /// Runs every cataloger over a filesystem.
 public enum Cataloging {
     static let catalogers: [any Cataloger] = [DpkgCataloger(), ApkCataloger(), PythonPackageCataloger(), NodePackageCataloger(), GoBinaryCataloger(), RustCataloger(), JavaArchiveCataloger(),
@@ -35,13 +56,28 @@ public enum Cataloging {
     /// Trees never walked: virtual filesystems of a live host.
     static let skipped: Set<String> = ["/proc", "/sys", "/dev"]
 
-    /// The inventory of `fs`: OS detection, one walk of the whole tree, then each cataloger; a
-    /// cataloger that fails is recorded as a problem and the others still run.
-    public static func inventory(of fs: FileSystem) -> Inventory {
+    struct WalkLimitReached: Error {}
+
+    /// The inventory of `fs`: OS detection, one walk of the tree (or of the scope's roots), then
+    /// each cataloger; a cataloger that fails is recorded as a problem and the others still run.
+    public static func inventory(of fs: FileSystem, scope: CatalogScope = .wholeTree) -> Inventory {
         var inventory = Inventory(operatingSystem: OSDetector.detect(fs))
         var wanted = Array(repeating: [String](), count: catalogers.count)
-        fs.walk("/", skipping: skipped) { path in
-            for (k, cataloger) in catalogers.enumerated() where cataloger.wants(path) { wanted[k].append(path) }
+        var examined = 0
+        var walked: [String] = []
+        // Overlapping roots (`/usr/lib` and `/usr/lib/app`) are walked once.
+        for root in (scope.roots ?? ["/"]).map(normalizedRoot).sorted() where !walked.contains(where: { root == $0 || $0 == "/" || root.hasPrefix($0 + "/") }) {
+            walked.append(root)
+            do {
+                try fs.walk(root, skipping: skipped) { path in
+                    examined += 1
+                    guard examined <= scope.maxFiles else { throw WalkLimitReached() }
+                    for (k, cataloger) in catalogers.enumerated() where cataloger.wants(path) { wanted[k].append(path) }
+                }
+            } catch {
+                inventory.problems.append("\(fs.name): stopped after examining \(scope.maxFiles) files; packages in the rest of the tree are not listed")
+                break
+            }
         }
         for (k, cataloger) in catalogers.enumerated() {
             do {
@@ -51,5 +87,11 @@ public enum Cataloging {
             }
         }
         return inventory
+    }
+
+    /// `/usr/lib/` → `/usr/lib`; relative paths are taken from the root.
+    static func normalizedRoot(_ path: String) -> String {
+        let parts = path.split(separator: "/").filter { $0 != "." }
+        return "/" + parts.joined(separator: "/")
     }
 }

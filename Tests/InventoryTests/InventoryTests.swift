@@ -177,6 +177,53 @@ struct PythonInventoryTests {
     }
 }
 
+/// Host scans read language packages only under the deep-inspection paths, and bound their work.
+struct ScopeTests {
+    static func tree() throws -> ScratchDirectory {
+        let scratch = try ScratchDirectory()
+        func write(_ path: String, _ text: String) throws {
+            let url = scratch.url.appending(path: path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: url)
+        }
+        try write("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n")
+        try write("var/lib/dpkg/status", "Package: zlib1g\nStatus: install ok installed\nVersion: 1:1.2.13.dfsg-1\nArchitecture: amd64\nSource: zlib\n\n")
+        try write("usr/lib/python3/dist-packages/six-1.16.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: six\nVersion: 1.16.0\n")
+        try write("usr/local/lib64/node_modules/lodash/package.json", #"{"name": "lodash", "version": "4.17.20"}"#)
+        try write("opt/app/requirements.txt", "Django==2.2.1\n")
+        try write("home/user/project/package-lock.json", #"{"lockfileVersion": 3, "packages": {"": {"name": "p"}, "node_modules/axios": {"version": "0.21.0"}}}"#)
+        for k in 0..<50 { try write("usr/share/doc/filler/\(k).txt", "x") }
+        return scratch
+    }
+
+    static func names(_ inventory: Inventory) -> [String] { inventory.packages.map(\.name).sorted() }
+
+    @Test func wholeTreeFindsEverything() throws {
+        let scratch = try Self.tree()
+        let inventory = Cataloging.inventory(of: try DirectoryFileSystem(root: scratch.url.path))
+        #expect(Self.names(inventory) == ["Django", "axios", "lodash", "six", "zlib1g"])
+    }
+
+    @Test func hostScopeReadsOnlyDeepInspectionPaths() throws {
+        let scratch = try Self.tree()
+        let fs = try DirectoryFileSystem(root: scratch.url.path)
+        let host = Cataloging.inventory(of: fs, scope: .host())
+        #expect(Self.names(host) == ["lodash", "six", "zlib1g"])
+        #expect(host.problems.isEmpty)
+        let extra = Cataloging.inventory(of: fs, scope: .host(extraPaths: ["/opt/app/", "/usr/lib/python3"]))
+        #expect(Self.names(extra) == ["Django", "lodash", "six", "zlib1g"])
+    }
+
+    @Test func theWalkIsBounded() throws {
+        let scratch = try Self.tree()
+        let inventory = Cataloging.inventory(of: try DirectoryFileSystem(root: scratch.url.path), scope: CatalogScope(roots: nil, maxFiles: 10))
+        #expect(inventory.problems.count == 1)
+        #expect(inventory.problems.first?.contains("stopped after examining 10 files") == true, "\(inventory.problems)")
+        // The OS database is read from its fixed place whatever the walk reached.
+        #expect(inventory.packages.contains { $0.name == "zlib1g" })
+    }
+}
+
 /// SBOM output checked by each format's own validator.
 struct SBOMTests {
     static func hostLikeInventory() throws -> (ScratchDirectory, Inventory) {
