@@ -2,6 +2,7 @@ import AdvisoryStore
 import Archives
 import ArgumentParser
 import Foundation
+import Inventory
 import Versions
 import VigilCore
 
@@ -10,7 +11,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run benchmarks and print figures (ratios against a baseline from the same run).",
-        subcommands: [Versions.self, Database.self]
+        subcommands: [Versions.self, Database.self, InventoryBench.self]
     )
 
     struct Versions: ParsableCommand {
@@ -138,6 +139,43 @@ extension BenchCommand {
             }
             print("lookup: median \(String(format: "%.1f", lookup)) µs (best of 3) over \(queries.count) packages (\(entries) entries); " +
                   "primary-key probe median \(String(format: "%.1f", probe)) µs; ratio \(String(format: "%.1f", lookup / probe))")
+        }
+    }
+}
+
+extension BenchCommand {
+    struct InventoryBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "inventory",
+            abstract: "Time to catalog a root filesystem, against archiving the same tree with tar.",
+            discussion: """
+            ROOT is a root filesystem, e.g. from 'debootstrap --variant=minbase bookworm ROOT'. The baseline             is 'tar -cf - ROOT > /dev/null' over the same tree in the same run; both run once to warm the             page cache, then the best of --rounds is kept for each.
+            """
+        )
+
+        @Option(help: "Root filesystem directory.") var root: String
+        @Option(help: "Timed rounds for each side.") var rounds = 15
+
+        func run() throws {
+            let fs = try DirectoryFileSystem(root: root)
+            func tar() throws {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: "/bin/sh")
+                process.arguments = ["-c", "tar -cf - \"$0\" > /dev/null 2>&1", root]
+                try process.run()
+                process.waitUntilExit()
+            }
+            var inventory = Cataloging.inventory(of: fs)
+            try tar()
+            var catalogBest = Double.infinity, tarBest = Double.infinity
+            for _ in 0..<rounds {
+                catalogBest = min(catalogBest, seconds { inventory = Cataloging.inventory(of: fs) })
+                tarBest = min(tarBest, try seconds { try tar() })
+            }
+            var files = 0
+            fs.walk("/") { _ in files += 1 }
+            print("inventory: \(inventory.packages.count) packages, \(files) files, OS \(inventory.operatingSystem?.ecosystem ?? "unknown"), \(inventory.problems.count) problems")
+            print("catalog: \(String(format: "%.3f", catalogBest)) s (best of \(rounds)); tar -cf - ROOT > /dev/null: \(String(format: "%.3f", tarBest)) s; ratio \(String(format: "%.2f", catalogBest / tarBest))")
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import VigilCore
 
 /// What is installed in an artifact: its distribution and every package found, plus the files that
@@ -18,13 +19,17 @@ public struct Inventory: Hashable, Sendable, Codable {
 /// `Cataloging.catalogers`.
 public protocol Cataloger: Sendable {
     /// True for the files (found by the one walk over the tree) this cataloger reads.
-    func wants(_ path: String) -> Bool
+    func wants(_ entry: WalkEntry) -> Bool
     /// Reads its package databases and the files it wanted.
     func catalog(_ fs: FileSystem, files: [String], into inventory: inout Inventory) throws
+    /// False for catalogers that read only fixed places (`/var/lib/dpkg/status`): they run while
+    /// the tree is walked.
+    var needsWalk: Bool { get }
 }
 
 extension Cataloger {
-    public func wants(_ path: String) -> Bool { false }
+    public func wants(_ entry: WalkEntry) -> Bool { false }
+    public var needsWalk: Bool { true }
 }
 
 /// How much of a filesystem a cataloging run reads.
@@ -62,6 +67,23 @@ public enum Cataloging {
     /// each cataloger; a cataloger that fails is recorded as a problem and the others still run.
     public static func inventory(of fs: FileSystem, scope: CatalogScope = .wholeTree) -> Inventory {
         var inventory = Inventory(operatingSystem: OSDetector.detect(fs))
+        let results = CatalogResults(count: catalogers.count)
+        let os = inventory.operatingSystem
+        @Sendable func run(_ k: Int, _ files: [String]) {
+            var part = Inventory(operatingSystem: os)
+            do {
+                try catalogers[k].catalog(fs, files: files, into: &part)
+            } catch {
+                part.problems.append("\(error)")
+            }
+            results.set(k, part)
+        }
+        // Catalogers of fixed places run beside the walk; the others after it, in parallel. Their
+        // results are merged in the catalogers' order, so the output does not depend on timing.
+        let background = DispatchGroup()
+        for k in catalogers.indices where !catalogers[k].needsWalk {
+            DispatchQueue.global().async(group: background) { run(k, []) }
+        }
         var wanted = Array(repeating: [String](), count: catalogers.count)
         var examined = 0
         var walked: [String] = []
@@ -69,22 +91,23 @@ public enum Cataloging {
         for root in (scope.roots ?? ["/"]).map(normalizedRoot).sorted() where !walked.contains(where: { root == $0 || $0 == "/" || root.hasPrefix($0 + "/") }) {
             walked.append(root)
             do {
-                try fs.walk(root, skipping: skipped) { path in
+                try fs.walk(root, skipping: skipped) { entry in
                     examined += 1
                     guard examined <= scope.maxFiles else { throw WalkLimitReached() }
-                    for (k, cataloger) in catalogers.enumerated() where cataloger.wants(path) { wanted[k].append(path) }
+                    for (k, cataloger) in catalogers.enumerated() where cataloger.wants(entry) { wanted[k].append(entry.path) }
                 }
             } catch {
                 inventory.problems.append("\(fs.name): stopped after examining \(scope.maxFiles) files; packages in the rest of the tree are not listed")
                 break
             }
         }
-        for (k, cataloger) in catalogers.enumerated() {
-            do {
-                try cataloger.catalog(fs, files: wanted[k], into: &inventory)
-            } catch {
-                inventory.problems.append("\(error)")
-            }
+        let walking = catalogers.indices.filter { catalogers[$0].needsWalk && !wanted[$0].isEmpty }
+        let files = wanted
+        DispatchQueue.concurrentPerform(iterations: walking.count) { n in run(walking[n], files[walking[n]]) }
+        background.wait()
+        for part in results.parts {
+            inventory.packages += part.packages
+            inventory.problems += part.problems
         }
         return inventory
     }
@@ -94,4 +117,16 @@ public enum Cataloging {
         let parts = path.split(separator: "/").filter { $0 != "." }
         return "/" + parts.joined(separator: "/")
     }
+}
+
+/// One inventory part per cataloger, filled from several threads.
+final class CatalogResults: @unchecked Sendable {
+    private var storage: [Inventory]
+    private let lock = NSLock()
+
+    init(count: Int) { storage = Array(repeating: Inventory(operatingSystem: nil), count: count) }
+
+    func set(_ k: Int, _ part: Inventory) { lock.withLock { storage[k] = part } }
+
+    var parts: [Inventory] { lock.withLock { storage } }
 }

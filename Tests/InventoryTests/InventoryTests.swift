@@ -47,7 +47,7 @@ struct InventoryTests {
         #expect(try fs.read("/../outside.txt") == nil)
         #expect(throws: InventoryError.self) { try fs.read("/etc/a") }
         var walked: [String] = []
-        fs.walk("/") { walked.append($0) }
+        fs.walk("/") { walked.append($0.path) }
         #expect(walked == ["/usr/lib/os-release"])
         #expect(OSDetector.detect(fs)?.ecosystem == "Alpine:v3.19")
     }

@@ -3,6 +3,8 @@ import VigilCore
 
 /// Alpine packages: `/lib/apk/db/installed` (`P:` name, `V:` version, `A:` arch, `o:` origin).
 struct ApkCataloger: Cataloger {
+    var needsWalk: Bool { false }
+
     static let path = "/lib/apk/db/installed"
 
     func catalog(_ fs: FileSystem, files _: [String], into inventory: inout Inventory) throws {

@@ -3,8 +3,9 @@ import VigilCore
 
 /// PHP: `composer.lock` (`packages`, `packages-dev`) and `vendor/composer/installed.json` (v1 array, v2 object).
 struct ComposerCataloger: Cataloger {
-    func wants(_ path: String) -> Bool {
-        path.hasSuffix("/composer.lock") || path.hasSuffix("/vendor/composer/installed.json")
+    func wants(_ entry: WalkEntry) -> Bool {
+        let path = entry.path
+        return entry.name == "composer.lock" || path.hasSuffix("/vendor/composer/installed.json")
     }
 
     func catalog(_ fs: FileSystem, files: [String], into inventory: inout Inventory) throws {

@@ -3,7 +3,10 @@ import VigilCore
 
 /// .NET: `*.deps.json` (`libraries` of type `package`) and NuGet's `packages.lock.json`.
 struct DotNetCataloger: Cataloger {
-    func wants(_ path: String) -> Bool { path.hasSuffix(".deps.json") || path.hasSuffix("/packages.lock.json") }
+    func wants(_ entry: WalkEntry) -> Bool {
+        let path = entry.path
+        return path.hasSuffix(".deps.json") || path.hasSuffix("/packages.lock.json")
+    }
 
     func catalog(_ fs: FileSystem, files: [String], into inventory: inout Inventory) throws {
         for path in files {

@@ -3,6 +3,8 @@ import VigilCore
 
 /// Debian packages: `/var/lib/dpkg/status` (installed state only) and distroless `status.d/*`.
 struct DpkgCataloger: Cataloger {
+    var needsWalk: Bool { false }
+
     func catalog(_ fs: FileSystem, files _: [String], into inventory: inout Inventory) throws {
         var files: [(path: String, requireInstalled: Bool)] = [("/var/lib/dpkg/status", true)]
         for name in fs.list("/var/lib/dpkg/status.d") where !name.hasSuffix(".md5sums") {

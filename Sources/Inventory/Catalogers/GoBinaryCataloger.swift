@@ -3,25 +3,39 @@ import VigilCore
 
 /// Go binaries: the module build information the Go linker embeds (Go 1.18+ inline format, found by
 /// its `\xff Go buildinf:` header): the main module, every dependency (with `=>` replacements
-/// applied) and the toolchain version as the `stdlib` package.
+/// applied) and the toolchain version as the `stdlib` package. The same look at each executable's
+/// section table also finds cargo-auditable's `.dep-v0` section (Rust crates).
 struct GoBinaryCataloger: Cataloger {
     static let magic = Data([0xFF] + Array(" Go buildinf:".utf8))
     /// Largest binary read.
     static let limit = 512 << 20
 
-    func wants(_ path: String) -> Bool {
-        // Executables rarely have an extension; reading 4 bytes tells ELF files apart.
-        let last = path.split(separator: "/").last ?? ""
-        return !last.contains(".") || path.contains("/bin/")
+    func wants(_ entry: WalkEntry) -> Bool {
+        // Executable files (the walk reads modes only for names an executable could have), and
+        // large extension-less files whose mode was lost in copying; the ELF section table then
+        // tells Go and Rust binaries apart.
+        entry.isExecutable || (entry.size ?? 0) >= 256 << 10
     }
 
     func catalog(_ fs: FileSystem, files: [String], into inventory: inout Inventory) throws {
         for path in files {
             do {
-                guard let head = try fs.readPrefix(path, count: 4), head.elementsEqual([0x7F, 0x45, 0x4C, 0x46]),
-                      let binary = try fs.read(path, limit: Self.limit)
-                else { continue }
-                guard let info = try Self.buildInfo(binary, path: path) else { continue }
+                // The section table says where the build info is without reading the binary; only
+                // a binary stripped of its section table is searched whole.
+                guard let sections = try ELF.sections(fs, path) else { continue }
+                if let range = sections[".dep-v0"], range.count <= RustCataloger.binaryLimit,
+                   let section = try fs.read(path, offset: range.lowerBound, count: range.count) {
+                    inventory.packages += try RustCataloger.auditable(section, path: path)
+                }
+                let data: Data?
+                if let range = sections[".go.buildinfo"] {
+                    data = try fs.read(path, offset: range.lowerBound, count: min(range.count, Self.limit))
+                } else if sections.isEmpty {
+                    data = try fs.read(path, limit: Self.limit)
+                } else {
+                    continue
+                }
+                guard let data, let info = try Self.buildInfo(data, path: path) else { continue }
                 inventory.packages += Self.packages(info, path: path)
             } catch {
                 inventory.problems.append("\(error)")

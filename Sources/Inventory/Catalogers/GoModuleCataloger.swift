@@ -3,7 +3,10 @@ import VigilCore
 
 /// Go: the `require` directives of `go.mod` files (`// indirect` ones included).
 struct GoModuleCataloger: Cataloger {
-    func wants(_ path: String) -> Bool { path.hasSuffix("/go.mod") }
+    func wants(_ entry: WalkEntry) -> Bool {
+        let path = entry.path
+        return path.hasSuffix("/go.mod")
+    }
 
     func catalog(_ fs: FileSystem, files: [String], into inventory: inout Inventory) throws {
         for path in files {

@@ -9,8 +9,9 @@ struct JavaArchiveCataloger: Cataloger {
     static let archiveLimit = 256 << 20
     static let maxDepth = 3
 
-    func wants(_ path: String) -> Bool {
-        Self.extensions.contains((path.split(separator: ".").last ?? "").lowercased())
+    func wants(_ entry: WalkEntry) -> Bool {
+        guard let dot = entry.name.lastIndex(of: ".") else { return false }
+        return Self.extensions.contains(entry.name[entry.name.index(after: dot)...].lowercased())
     }
 
     func catalog(_ fs: FileSystem, files: [String], into inventory: inout Inventory) throws {

@@ -5,8 +5,9 @@ import VigilCore
 /// `pnpm-lock.yaml` (v5 `/name/version`, v6 `/name@version`, v9 `name@version` keys). Both are read
 /// line by line: their layouts are regular enough that a YAML parser is not needed.
 struct NodeLockfileCataloger: Cataloger {
-    func wants(_ path: String) -> Bool {
-        (path.hasSuffix("/yarn.lock") || path.hasSuffix("/pnpm-lock.yaml")) && !path.contains("/node_modules/")
+    func wants(_ entry: WalkEntry) -> Bool {
+        let path = entry.path
+        return (entry.name == "yarn.lock" || entry.name == "pnpm-lock.yaml") && !path.contains("/node_modules/")
     }
 
     func catalog(_ fs: FileSystem, files: [String], into inventory: inout Inventory) throws {

@@ -4,9 +4,10 @@ import VigilCore
 /// Node packages: installed `package.json` files (under `node_modules/`, and Debian's
 /// `/usr/share/nodejs/` and `/usr/lib/nodejs/` trees) and `package-lock.json` v1–v3 lockfiles.
 struct NodePackageCataloger: Cataloger {
-    func wants(_ path: String) -> Bool {
-        if path.hasSuffix("/package-lock.json") { return !path.contains("/node_modules/") }
-        guard path.hasSuffix("/package.json") else { return false }
+    func wants(_ entry: WalkEntry) -> Bool {
+        let path = entry.path
+        if entry.name == "package-lock.json" { return !path.contains("/node_modules/") }
+        guard entry.name == "package.json" else { return false }
         let parts = path.split(separator: "/")
         guard parts.count >= 3 else { return false }
         // .../node_modules/NAME/package.json or .../node_modules/@SCOPE/NAME/package.json

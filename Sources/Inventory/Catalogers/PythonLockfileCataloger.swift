@@ -4,9 +4,9 @@ import VigilCore
 /// Python dependency files: pinned `requirements*.txt` (`name==version` lines), `Pipfile.lock`,
 /// `poetry.lock` and `uv.lock`.
 struct PythonLockfileCataloger: Cataloger {
-    func wants(_ path: String) -> Bool {
-        let last = path.split(separator: "/").last.map(String.init) ?? ""
-        return (last.hasPrefix("requirements") && last.hasSuffix(".txt")) || ["Pipfile.lock", "poetry.lock", "uv.lock"].contains(last)
+    func wants(_ entry: WalkEntry) -> Bool {
+        let last = entry.name
+        return (last.hasPrefix("requirements") && last.hasSuffix(".txt")) || last == "Pipfile.lock" || last == "poetry.lock" || last == "uv.lock"
     }
 
     func catalog(_ fs: FileSystem, files: [String], into inventory: inout Inventory) throws {

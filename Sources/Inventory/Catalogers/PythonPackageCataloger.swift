@@ -4,9 +4,10 @@ import VigilCore
 /// Installed Python distributions: `*.dist-info/METADATA` (wheels, pip) and `*.egg-info/PKG-INFO`
 /// (setuptools eggs; an `.egg-info` may also be a single file).
 struct PythonPackageCataloger: Cataloger {
-    func wants(_ path: String) -> Bool {
-        (path.hasSuffix("/METADATA") && path.dropLast("/METADATA".count).hasSuffix(".dist-info"))
-            || (path.hasSuffix("/PKG-INFO") && path.dropLast("/PKG-INFO".count).hasSuffix(".egg-info"))
+    func wants(_ entry: WalkEntry) -> Bool {
+        let path = entry.path
+        return (entry.name == "METADATA" && path.dropLast("/METADATA".count).hasSuffix(".dist-info"))
+            || (entry.name == "PKG-INFO" && path.dropLast("/PKG-INFO".count).hasSuffix(".egg-info"))
             || path.hasSuffix(".egg-info")
     }
 

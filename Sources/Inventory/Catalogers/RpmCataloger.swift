@@ -7,8 +7,9 @@ import VigilCore
 /// `RpmDatabaseFormat`). Each stored header blob is decoded for name, epoch, version, release, arch
 /// and source RPM.
 struct RpmCataloger: Cataloger {
-    func wants(_ path: String) -> Bool {
-        path.hasSuffix("/rpmdb.sqlite") || path.hasSuffix("/rpm/Packages") || path.hasSuffix("/rpm/Packages.db")
+    func wants(_ entry: WalkEntry) -> Bool {
+        let path = entry.path
+        return entry.name == "rpmdb.sqlite" || path.hasSuffix("/rpm/Packages") || path.hasSuffix("/rpm/Packages.db")
     }
 
     func catalog(_ fs: FileSystem, files: [String], into inventory: inout Inventory) throws {

@@ -3,8 +3,9 @@ import VigilCore
 
 /// Ruby: `Gemfile.lock` (the `specs:` of each `GEM` section) and installed `specifications/*.gemspec`.
 struct RubyCataloger: Cataloger {
-    func wants(_ path: String) -> Bool {
-        path.hasSuffix("/Gemfile.lock") || (path.hasSuffix(".gemspec") && path.contains("/specifications/"))
+    func wants(_ entry: WalkEntry) -> Bool {
+        let path = entry.path
+        return entry.name == "Gemfile.lock" || (path.hasSuffix(".gemspec") && path.contains("/specifications/"))
     }
 
     func catalog(_ fs: FileSystem, files: [String], into inventory: inout Inventory) throws {

@@ -2,29 +2,20 @@ import Archives
 import Foundation
 import VigilCore
 
-/// Rust crates: `Cargo.lock` files (registry packages) and the dependency list cargo-auditable
-/// embeds in binaries (the zlib-compressed JSON `.dep-v0` ELF section).
+/// Rust crates: `Cargo.lock` files (registry packages) here; the dependency list cargo-auditable
+/// embeds in binaries (the zlib-compressed JSON `.dep-v0` ELF section) is read by
+/// `GoBinaryCataloger`, which looks at each executable's section table once for both.
 struct RustCataloger: Cataloger {
     static let binaryLimit = 512 << 20
 
-    func wants(_ path: String) -> Bool {
-        if path.hasSuffix("/Cargo.lock") { return true }
-        let last = path.split(separator: "/").last ?? ""
-        return !last.contains(".") || path.contains("/bin/")
+    func wants(_ entry: WalkEntry) -> Bool {
+        entry.name == "Cargo.lock"
     }
 
     func catalog(_ fs: FileSystem, files: [String], into inventory: inout Inventory) throws {
         for path in files {
             do {
-                if path.hasSuffix("/Cargo.lock") {
-                    if let text = try fs.text(path) { inventory.packages += Self.lockfile(text, path: path) }
-                    continue
-                }
-                guard let head = try fs.readPrefix(path, count: 4), ELF.isELF(head),
-                      let binary = try fs.read(path, limit: Self.binaryLimit),
-                      let section = ELF.section(".dep-v0", in: binary)
-                else { continue }
-                inventory.packages += try Self.auditable(section, path: path)
+                if let text = try fs.text(path) { inventory.packages += Self.lockfile(text, path: path) }
             } catch {
                 inventory.problems.append("\(error)")
             }

@@ -10,11 +10,31 @@ public protocol FileSystem: Sendable {
     func read(_ path: String, limit: Int) throws -> Data?
     /// The first `count` bytes of a regular file (fewer when it is shorter); nil when there is no such file.
     func readPrefix(_ path: String, count: Int) throws -> Data?
+    /// `count` bytes from `offset` of a regular file (fewer at its end); nil when there is no such file.
+    func read(_ path: String, offset: Int, count: Int) throws -> Data?
     /// The names in a directory, sorted; empty when it does not exist.
     func list(_ path: String) -> [String]
     /// Every regular file below `path`, depth-first, sorted, symbolic links not followed, directories
     /// in `skipping` left out.
-    func walk(_ path: String, skipping: Set<String>, visit: (String) throws -> Void) rethrows
+    func walk(_ path: String, skipping: Set<String>, visit: (WalkEntry) throws -> Void) rethrows
+}
+
+/// A regular file met by a walk.
+public struct WalkEntry: Sendable {
+    public let path: String
+    /// The last path component.
+    public let name: Substring
+    /// True when any execute bit is set, or when the filesystem does not record modes (zip).
+    public let isExecutable: Bool
+    /// The size in bytes when the walk learned it (names an executable could have), else nil.
+    public let size: Int?
+
+    public init(path: String, isExecutable: Bool, size: Int? = nil) {
+        self.path = path
+        name = path.lastIndex(of: "/").map { path[path.index(after: $0)...] } ?? path[...]
+        self.isExecutable = isExecutable
+        self.size = size
+    }
 }
 
 extension FileSystem {
@@ -23,7 +43,14 @@ extension FileSystem {
 
     public func read(_ path: String) throws -> Data? { try read(path, limit: Self.defaultLimit) }
 
-    public func walk(_ path: String, visit: (String) throws -> Void) rethrows { try walk(path, skipping: [], visit: visit) }
+    /// Reads the whole file and slices it: for filesystems already in memory.
+    public func read(_ path: String, offset: Int, count: Int) throws -> Data? {
+        guard let data = try read(path, limit: 1 << 30) else { return nil }
+        guard offset >= 0, offset < data.count, count > 0 else { return Data() }
+        return data.subdata(in: (data.startIndex + offset)..<(data.startIndex + min(data.count, offset + count)))
+    }
+
+    public func walk(_ path: String, visit: (WalkEntry) throws -> Void) rethrows { try walk(path, skipping: [], visit: visit) }
 
     /// The file as UTF-8 text (invalid bytes replaced), or nil.
     public func text(_ path: String) throws -> String? {

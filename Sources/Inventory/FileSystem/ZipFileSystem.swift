@@ -52,12 +52,12 @@ public struct ZipFileSystem: FileSystem {
         directories[Self.normalize(path)] ?? []
     }
 
-    public func walk(_ path: String, skipping: Set<String>, visit: (String) throws -> Void) rethrows {
+    public func walk(_ path: String, skipping: Set<String>, visit: (WalkEntry) throws -> Void) rethrows {
         let base = Self.normalize(path)
         for name in list(base) {
             let child = base == "/" ? "/" + name : base + "/" + name
             if files[child] != nil {
-                try visit(child)
+                try visit(WalkEntry(path: child, isExecutable: true))
             } else if !skipping.contains(child) {
                 try walk(child, skipping: skipping, visit: visit)
             }
