@@ -11,6 +11,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Shared vocabulary: ecosystems, package identities, severities, ARNs, errors. Foundation only.
@@ -19,8 +21,17 @@ let package = Package(
         .target(name: "Versions", dependencies: ["VigilCore"]),
         // What is installed in an artifact: filesystems, OS detection, catalogers, SBOM output.
         .target(name: "Inventory", dependencies: ["VigilCore", "Archives", .product(name: "GRDB", package: "GRDB.swift")]),
-        // Safe reading of archives: zip (bounded entries and sizes) and gzip.
-        .target(name: "Archives", dependencies: ["VigilCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        // zlib and zstd from the system (Debian's -dev packages) for streaming layer decompression.
+        .systemLibrary(name: "CCompression", path: "Sources/CCompression"),
+        // Safe reading of archives: zip, gzip, zstd and tar (bounded everywhere); container images from
+        // OCI layouts, docker-archive tarballs and registries (Distribution v2, AsyncHTTPClient).
+        .target(
+            name: "Archives",
+            dependencies: [
+                "VigilCore", "CCompression", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         // Vulnerability intelligence, pure: OSV records, KEV and EPSS parsing, CVSS scoring.
         .target(name: "Advisories", dependencies: ["VigilCore", "Versions"]),
         // The advisory database: a SQLite file (GRDB) built aside and swapped in, its importers and updater.
@@ -32,7 +43,7 @@ let package = Package(
         .target(
             name: "CLI",
             dependencies: [
-                "VigilCore", "Versions", "Advisories", "AdvisoryStore", "Inventory",
+                "VigilCore", "Versions", "Advisories", "AdvisoryStore", "Inventory", "Archives",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -45,7 +56,7 @@ let package = Package(
         .testTarget(name: "VersionsTests", dependencies: ["Versions", "VigilCore", "TestSupport"], exclude: ["Oracles"]),
         .testTarget(name: "AdvisoriesTests", dependencies: ["Advisories", "VigilCore", "TestSupport"], exclude: ["Oracles"]),
         .testTarget(name: "InventoryTests", dependencies: ["Inventory", "VigilCore", "TestSupport"], exclude: ["Oracles"]),
-        .testTarget(name: "ArchivesTests", dependencies: ["Archives", "TestSupport"]),
+        .testTarget(name: "ArchivesTests", dependencies: ["Archives", "Inventory", "VigilCore", "TestSupport"]),
         .testTarget(name: "AdvisoryStoreTests", dependencies: ["AdvisoryStore", "Advisories", "VigilCore", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["CLI", "vigil", "TestSupport"]),
     ],
