@@ -58,7 +58,7 @@ struct SBOMCommand: AsyncParsableCommand {
             // Written aside and renamed, so a reader never sees half a document.
             try document.write(to: URL(fileURLWithPath: output), options: .atomic)
         } else {
-            FileHandle.standardOutput.write(document + Data("\n".utf8))
+            StandardStreams.output(document + Data("\n".utf8))
         }
         for problem in inventory.problems { StandardStreams.error("problem: \(problem)") }
     }

@@ -8,7 +8,17 @@ enum StandardStreams {
 
     /// Writes to standard error without adding a newline.
     static func raw(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        try? FileHandle.standardError.write(contentsOf: Data(text.utf8))
+    }
+
+    /// Writes to standard output; a reader that went away (`| head`) ends the command quietly
+    /// instead of crashing it.
+    static func output(_ data: Data) {
+        do {
+            try FileHandle.standardOutput.write(contentsOf: data)
+        } catch {
+            exit(0)
+        }
     }
 }
 
@@ -25,7 +35,7 @@ struct BufferedOutput {
 
     mutating func flush() {
         guard !buffer.isEmpty else { return }
-        FileHandle.standardOutput.write(Data(buffer))
+        StandardStreams.output(Data(buffer))
         buffer.removeAll(keepingCapacity: true)
     }
 }
