@@ -2,6 +2,9 @@ import AdvisoryStore
 import Archives
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Inventory
 import Versions
 import VigilCore
@@ -11,7 +14,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run benchmarks and print figures (ratios against a baseline from the same run).",
-        subcommands: [Versions.self, Database.self, InventoryBench.self]
+        subcommands: [Versions.self, Database.self, InventoryBench.self, ImageBench.self]
     )
 
     struct Versions: ParsableCommand {
@@ -176,6 +179,58 @@ extension BenchCommand {
             fs.walk("/") { _ in files += 1 }
             print("inventory: \(inventory.packages.count) packages, \(files) files, OS \(inventory.operatingSystem?.ecosystem ?? "unknown"), \(inventory.problems.count) problems")
             print("catalog: \(String(format: "%.3f", catalogBest)) s (best of \(rounds)); tar -cf - ROOT > /dev/null: \(String(format: "%.3f", tarBest)) s; ratio \(String(format: "%.2f", catalogBest / tarBest))")
+        }
+    }
+}
+
+extension BenchCommand {
+    struct ImageBench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "image",
+            abstract: "Image scan time against decompressing its layers with gzip, the cached re-scan, and peak memory.",
+            discussion: """
+            IMAGE is an image reference (oci:DIR:TAG, e.g. from Scripts/make-bench-image.sh). The baseline is             'gzip -dc' of every layer blob to /dev/null in the same run (decompression is the floor of any             scan); the re-scan reads every layer's index from the cache. Peak memory is this process's             maximum resident set after the first scan.
+            """
+        )
+
+        @Argument(help: "The image.") var image: String
+
+        func run() async throws {
+            guard let reference = try ImageReference(transport: image) else { throw ValidationError("'\(image)' is not an image reference") }
+            let resolved = try await reference.resolve(platform: .host, registry: nil)
+            let scratch = FileManager.default.temporaryDirectory.appending(path: "vigil-bench-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: scratch) }
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+            let cache = LayerCache(directory: scratch.appending(path: "layers"))
+            var first: ImageInventory?
+            let scanSeconds = try await asyncSeconds {
+                first = try await ImageScanner.scan(resolved, options: .init(cache: cache, scratch: scratch))
+            }
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            var ranges: [FileRange] = []
+            for layer in resolved.layers { ranges.append(try await layer.fetch(scratch)) }
+            let gzipSeconds = try seconds {
+                for range in ranges {
+                    let process = Process()
+                    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+                    // A blob that is a whole file is read by gzip itself; a member of an archive is cut out first.
+                    process.arguments = range.offset == 0
+                        ? ["-c", "gzip -dc < \"$0\" > /dev/null", range.path]
+                        : ["-c", "tail -c +$(( $1 + 1 )) \"$0\" | head -c $2 | gzip -dc > /dev/null", range.path, "\(range.offset)", "\(range.length)"]
+                    try process.run()
+                    process.waitUntilExit()
+                }
+            }
+            var second: ImageInventory?
+            let rescanSeconds = try await asyncSeconds {
+                second = try await ImageScanner.scan(resolved, options: .init(cache: cache, scratch: scratch))
+            }
+            let bytes = first?.bytesRead ?? 0
+            print("image: \(resolved.layers.count) layers, \(bytes >> 20) MiB uncompressed, \(first?.inventory.packages.count ?? 0) packages")
+            print("scan: \(String(format: "%.2f", scanSeconds)) s; gzip -dc of the layers: \(String(format: "%.2f", gzipSeconds)) s; ratio \(String(format: "%.2f", scanSeconds / gzipSeconds))")
+            print("cached re-scan: \(String(format: "%.3f", rescanSeconds)) s (\(second?.cachedLayers ?? 0) layers from cache); \(String(format: "%.1f", 100 * rescanSeconds / scanSeconds))% of the first scan")
+            print("peak memory after the first scan: \(usage.ru_maxrss / 1024) MiB")
         }
     }
 }
