@@ -50,9 +50,10 @@ final class TestRegistry: @unchecked Sendable {
             try start(["python3", oracles.appending(path: "token_server.py").path, scratch.url.path, "\(ports[1])", Self.user, Self.password])
         }
         // Ready when /v2/ (and the token service) answer, with 200 or 401.
-        let urls = ["http://127.0.0.1:\(port)/v2/"] + (mode == "token" ? ["http://127.0.0.1:\(ports[1])/token"] : [])
+        let scheme = mode == "tls" ? "https" : "http"
+        let urls = ["\(scheme)://127.0.0.1:\(port)/v2/"] + (mode == "token" ? ["http://127.0.0.1:\(ports[1])/token"] : [])
         for _ in 0..<100 {
-            let codes = urls.map { (try? Subprocess.lines(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", $0]).first) ?? "" }
+            let codes = urls.map { (try? Subprocess.lines(["curl", "-k", "-s", "-o", "/dev/null", "-w", "%{http_code}", $0]).first) ?? "" }
             if codes.allSatisfy({ $0 == "200" || $0 == "401" }) { return }
             usleep(100_000)
         }
@@ -233,6 +234,65 @@ final class TestRegistry: @unchecked Sendable {
             }
             await bad.shutdown()
         }
+        registry.stop()
+    }
+
+    /// A crafted layer: links climbing above the root stay inside the image, a link cycle is a named
+    /// problem, devices and FIFOs are skipped and named, and the rest of the inventory comes out.
+    @Test(.timeLimit(.minutes(2)))
+    func hostileLinksAndDevices() async throws {
+        let scratch = try ScratchDirectory()
+        let script = Repository.root.appending(path: "Tests/ArchivesTests/Oracles/make_hostile_image.py").path
+        _ = try Subprocess.lines(["python3", script, scratch.path("hostile").path])
+        let result = try await ImageFixtures.scan(.ociLayout(path: scratch.path("hostile").path, reference: nil))
+        #expect(result.inventory.operatingSystem?.ecosystem == "Alpine:v3.19")
+        #expect(Set(result.inventory.packages.map { "\($0.name) \($0.version)" }) == ["musl 1.2.4-r2", "busybox 1.36.1-r15"])
+        let problems = result.inventory.problems
+        #expect(problems.contains { $0.contains("/var/lib/dpkg/status") && $0.contains("too many levels of symbolic links") }, "\(problems)")
+        #expect(problems.contains { $0.contains("/dev/sda is a device or FIFO; skipped") }, "\(problems)")
+        #expect(problems.contains { $0.contains("/run/fifo is a device or FIFO; skipped") }, "\(problems)")
+
+        _ = try Subprocess.lines(["python3", script, scratch.path("escape").path, "hardlink-escape"])
+        await #expect {
+            _ = try await ImageFixtures.scan(.ociLayout(path: scratch.path("escape").path, reference: nil))
+        } throws: { "\($0)".contains("layer 1 (sha256:") && "\($0)".contains("entry '../../etc/shadow' climbs out of the root with '..'") }
+    }
+
+    /// HTTPS with a private CA: trusted with --ca-cert, refused without it.
+    @Test(.timeLimit(.minutes(2)))
+    func registryOverTLSWithACustomCA() async throws {
+        let registry = try TestRegistry(mode: "tls")
+        try registry.push("app", as: "team/app:1", credentials: false)
+        let reference = ImageReference.registry(try RegistryReference(parsing: "127.0.0.1:\(registry.port)/team/app:1"))
+        var options = RegistryOptions()
+        options.dockerConfig = nil
+        options.caCertificate = registry.scratch.path("ca.crt").path
+        let trusting = try RegistryClient(options: options)
+        try checkApp(try await ImageFixtures.scan(reference, registry: trusting))
+        await trusting.shutdown()
+        options.caCertificate = nil
+        let strict = try RegistryClient(options: options)
+        await #expect {
+            _ = try await ImageFixtures.scan(reference, registry: strict)
+        } throws: { "\($0)".contains("registry 127.0.0.1:\(registry.port): GET /v2/team/app/manifests/1 failed") }
+        await strict.shutdown()
+        registry.stop()
+    }
+
+    /// Credentials from a Docker config file's `auths`.
+    @Test(.timeLimit(.minutes(2)))
+    func dockerConfigCredentials() async throws {
+        let registry = try TestRegistry(mode: "basic")
+        try registry.push("app", as: "team/app:1", credentials: true)
+        let config = registry.scratch.path("docker-config.json")
+        let auth = Data("\(TestRegistry.user):\(TestRegistry.password)".utf8).base64EncodedString()
+        try Data(#"{"auths": {"127.0.0.1:\#(registry.port)": {"auth": "\#(auth)"}}}"#.utf8).write(to: config)
+        var options = RegistryOptions()
+        options.insecure = true
+        options.dockerConfig = config.path
+        let client = try RegistryClient(options: options)
+        try checkApp(try await ImageFixtures.scan(.registry(try RegistryReference(parsing: "127.0.0.1:\(registry.port)/team/app:1")), registry: client))
+        await client.shutdown()
         registry.stop()
     }
 

@@ -38,6 +38,30 @@ struct SBOMCommandTests {
         #expect(result.errors.contains(fragment), "\(result.errors)")
     }
 
+    /// Images through the command line: an explicit oci: reference and a bare docker-archive tarball
+    /// (recognised by its content), both in CycloneDX with the layer of each package.
+    @Test(.timeLimit(.minutes(2)))
+    func imagesByReferenceAndByFile() throws {
+        let scratch = try ScratchDirectory()
+        let images = scratch.path("images")
+        _ = try Subprocess.lines(["bash", Repository.root.appending(path: "Tests/ArchivesTests/Fixtures/make-images.sh").path, images.path])
+        var documents: [[String: Any]] = []
+        for target in ["oci:\(images.path)/layout:app", images.appending(path: "app-docker.tar").path] {
+            let result = try VersionsCommandTests.run(["sbom", target, "--format", "cyclonedx", "--data-dir", scratch.path("data").path])
+            #expect(result.status == 0, "\(result.errors)")
+            documents.append(try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]))
+        }
+        for document in documents {
+            let components = document["components"] as? [[String: Any]] ?? []
+            #expect(components.count > 40)
+            let layered = components.filter { ($0["properties"] as? [[String: String]] ?? []).contains { $0["name"] == "vigil:layer" } }
+            #expect(layered.count == components.count - 1)  // all but the operating system
+        }
+        // The second read of the same layers came from the cache in the data directory.
+        let cached = try FileManager.default.contentsOfDirectory(atPath: scratch.path("data/layers").path)
+        #expect(cached.count == 6)  // three OCI layers, three docker-archive (uncompressed) layers
+    }
+
     @Test func aMissingTargetIsNamed() throws {
         let result = try VersionsCommandTests.run(["sbom", "/nonexistent/vigil-target"])
         #expect(result.status == 2)
