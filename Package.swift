@@ -39,11 +39,15 @@ let package = Package(
             name: "AdvisoryStore",
             dependencies: ["VigilCore", "Versions", "Advisories", "Archives", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // Inventory × advisories → matches.
+        .target(name: "Matching", dependencies: ["VigilCore", "Versions", "Advisories", "AdvisoryStore"]),
+        // Findings in inspector2's shape, built from matches.
+        .target(name: "Findings", dependencies: ["VigilCore", "Versions", "Advisories", "AdvisoryStore", "Matching"]),
         // The `vigil` command line: ArgumentParser commands as a library so tests can drive them.
         .target(
             name: "CLI",
             dependencies: [
-                "VigilCore", "Versions", "Advisories", "AdvisoryStore", "Inventory", "Archives",
+                "VigilCore", "Versions", "Advisories", "AdvisoryStore", "Inventory", "Archives", "Matching", "Findings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,6 +62,7 @@ let package = Package(
         .testTarget(name: "InventoryTests", dependencies: ["Inventory", "VigilCore", "TestSupport"], exclude: ["Oracles"]),
         .testTarget(name: "ArchivesTests", dependencies: ["Archives", "Inventory", "VigilCore", "TestSupport"]),
         .testTarget(name: "AdvisoryStoreTests", dependencies: ["AdvisoryStore", "Advisories", "VigilCore", "TestSupport"]),
+        .testTarget(name: "MatchingTests", dependencies: ["Matching", "Findings", "AdvisoryStore", "Inventory", "VigilCore", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["CLI", "vigil", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

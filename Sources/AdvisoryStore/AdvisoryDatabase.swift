@@ -75,7 +75,12 @@ public struct AdvisoryDatabase: Sendable {
     /// Opens `DATA_DIR/advisories.sqlite` read-only.
     /// - Throws: `AdvisoryStoreError.noDatabase` when there is none yet.
     public init(dataDirectory: URL) throws {
-        path = dataDirectory.appending(path: Self.fileName).path
+        try self.init(path: dataDirectory.appending(path: Self.fileName).path)
+    }
+
+    /// Opens an advisory database file read-only.
+    public init(path: String) throws {
+        self.path = path
         guard FileManager.default.fileExists(atPath: path) else { throw AdvisoryStoreError.noDatabase(path: path) }
         var configuration = Configuration()
         configuration.readonly = true

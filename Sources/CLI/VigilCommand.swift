@@ -6,7 +6,7 @@ public struct VigilCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Self-hosted vulnerability management that speaks the Amazon Inspector API.",
-        subcommands: [VersionsCommand.self, DatabaseCommand.self, SBOMCommand.self, CVSSCommand.self, BenchCommand.self]
+        subcommands: [VersionsCommand.self, DatabaseCommand.self, SBOMCommand.self, ScanCommand.self, CVSSCommand.self, BenchCommand.self]
     )
 
     public init() {}

@@ -1,0 +1,231 @@
+import Advisories
+import AdvisoryStore
+import Foundation
+import Matching
+import Versions
+import VigilCore
+
+/// Turns matches into findings the way Inspector models them: one finding per (resource,
+/// vulnerability), where the vulnerability is the CVE an advisory names (an advisory naming several
+/// CVEs gives one finding per CVE), else the advisory's own id. Every affected package of the resource
+/// is listed in the finding, with its fixed version.
+public struct FindingBuilder: Sendable {
+    public struct Context: Sendable {
+        public var resource: Resource
+        public var accountID: String
+        public var region: String
+        public var now: Date
+
+        public init(resource: Resource, accountID: String = "000000000000", region: String = "local", now: Date = Date()) {
+            self.resource = resource
+            self.accountID = accountID
+            self.region = region
+            self.now = now
+        }
+    }
+
+    let database: AdvisoryDatabase
+
+    public init(database: AdvisoryDatabase) {
+        self.database = database
+    }
+
+    /// OSV ecosystems of operating-system distributions: their advisories list CVEs in `related`.
+    static let distributions: Set<String> = [
+        "Debian", "Ubuntu", "Alpine", "AlmaLinux", "Rocky Linux", "Red Hat", "SUSE", "openSUSE", "Wolfi", "Chainguard",
+        "Mageia", "openEuler", "Photon OS", "Azure Linux", "Mariner",
+    ]
+
+    /// The CVEs an advisory stands for: `aliases`, `upstream`, and for a distribution's advisory
+    /// `related`; `UBUNTU-CVE-…` and `DEBIAN-CVE-…` stand for the CVE they name.
+    public static func vulnerabilityIDs(_ record: OSVRecord, distribution: Bool) -> [String] {
+        var out: [String] = []
+        var candidates = [record.id] + (record.aliases ?? []) + (record.upstream ?? [])
+        if distribution { candidates += record.related ?? [] }
+        for candidate in candidates {
+            var id = candidate
+            for prefix in ["UBUNTU-", "DEBIAN-"] where id.hasPrefix(prefix + "CVE-") { id = String(id.dropFirst(prefix.count)) }
+            if id.hasPrefix("CVE-"), CVE.isValid(id), !out.contains(id) { out.append(id) }
+        }
+        return out
+    }
+
+    struct Entry {
+        var match: Match
+        var advisory: AdvisoryDatabase.Advisory
+    }
+
+    /// The findings for one resource's matches.
+    public func findings(for matches: [Match], context: Context) throws -> [Finding] {
+        var advisories: [String: AdvisoryDatabase.Advisory] = [:]
+        var groups: [String: [Entry]] = [:]
+        var order: [String] = []
+        for match in matches {
+            if advisories[match.advisoryID] == nil {
+                guard let advisory = try database.advisories(id: match.advisoryID).first(where: { $0.record.id == match.advisoryID }) else { continue }
+                advisories[match.advisoryID] = advisory
+            }
+            let advisory = advisories[match.advisoryID]!
+            let distribution = Self.distributions.contains(Ecosystem(match.ecosystem).name)
+            var ids = Self.vulnerabilityIDs(advisory.record, distribution: distribution)
+            if ids.isEmpty { ids = [advisory.record.id] }
+            for id in ids {
+                if groups[id] == nil { order.append(id) }
+                groups[id, default: []].append(Entry(match: match, advisory: advisory))
+            }
+        }
+        return order.map { finding(id: $0, entries: groups[$0]!, context: context) }
+    }
+
+    func finding(id: String, entries: [Entry], context: Context) -> Finding {
+        // Packages: one per (name, version, path); the highest fixed version any advisory gives.
+        var packages: [String: (Package, String?, String)] = [:]
+        var packageOrder: [String] = []
+        for entry in entries {
+            let p = entry.match.package
+            let key = "\(p.name)\u{0}\(p.version)\u{0}\(p.path)"
+            if let (existing, fixed, ecosystem) = packages[key] {
+                packages[key] = (existing, Self.higher(fixed, entry.match.fixedVersion, ecosystem: ecosystem), ecosystem)
+            } else {
+                packages[key] = (p, entry.match.fixedVersion, entry.match.ecosystem)
+                packageOrder.append(key)
+            }
+        }
+        let vulnerable = packageOrder.map { key -> VulnerablePackage in
+            let (p, fixed, _) = packages[key]!
+            return Self.vulnerablePackage(p, fixed: fixed)
+        }
+        let records = uniqueRecords(entries)
+        let primary = records.first { $0.record.id == id } ?? records[0]
+        var related: [String] = []
+        for advisory in records {
+            let distribution = entries.contains { $0.advisory.record.id == advisory.record.id && Self.distributions.contains(Ecosystem($0.match.ecosystem).name) }
+            for other in [advisory.record.id] + Self.vulnerabilityIDs(advisory.record, distribution: distribution) + (advisory.record.aliases ?? [])
+            where other != id && !related.contains(other) {
+                related.append(other)
+            }
+        }
+        let cvss = records.flatMap { advisory in
+            (advisory.record.severity ?? []).compactMap { severity -> CvssScore? in
+                guard severity.type.hasPrefix("CVSS"), let score = try? CVSSScore(vector: severity.score) else { return nil }
+                return CvssScore(baseScore: score.baseScore, scoringVector: severity.score, version: score.version, source: advisory.record.id)
+            }
+        }
+        let chosen = ["3.1", "3.0", "4.0", "2.0"].lazy.compactMap { v in cvss.first { $0.version == v } }.first
+        let vendor = records.lazy.compactMap(Self.vendorSeverity).first
+        let severity = vendor?.severity ?? chosen.map { Severity(score: $0.baseScore) } ?? .untriaged
+        let kev = records.flatMap(\.kev).filter { $0.cve == id }.sorted { $0.dateAdded < $1.dateAdded }
+        let epss = records.flatMap(\.epss).first { $0.cve == id }
+        let fixes = vulnerable.map { $0.fixedInVersion != "NotAvailable" }
+        let fixAvailable = fixes.allSatisfy { $0 } ? "YES" : fixes.contains(true) ? "PARTIAL" : "NO"
+        let names = Array(Set(vulnerable.map(\.name))).sorted()
+        let now = context.now.timeIntervalSince1970.rounded()
+        let text = vulnerable.map { v in
+            v.fixedInVersion == "NotAvailable" ? "\(v.name): no fixed version is available yet" : "upgrade \(v.name) \(v.version) to \(v.fixedInVersion ?? "")"
+        }
+        let description = (primary.record.details?.isEmpty == false ? primary.record.details : primary.record.summary) ?? "\(id) affects \(names.joined(separator: ", "))."
+        let references = records.flatMap { ($0.record.references ?? []).map(\.url) }
+        return Finding(
+            findingArn: "arn:aws:inspector2:\(context.region):\(context.accountID):finding/\(Self.findingID(context.resource.id, id))",
+            awsAccountId: context.accountID,
+            description: String(description.prefix(1024)),
+            title: "\(id) - \(names.joined(separator: ", "))",
+            remediation: Remediation(recommendation: Recommendation(
+                text: text.joined(separator: "; ").prefix(1).uppercased() + text.joined(separator: "; ").dropFirst() + ".",
+                Url: (primary.record.references ?? []).first { $0.type == "ADVISORY" }?.url)),
+            severity: severity.rawValue,
+            firstObservedAt: now, lastObservedAt: now, updatedAt: now,
+            resources: [context.resource],
+            inspectorScore: chosen?.baseScore,
+            inspectorScoreDetails: chosen.map { c in
+                InspectorScoreDetails(adjustedCvss: CvssScoreDetails(scoreSource: c.source, cvssSource: c.source, version: c.version, score: c.baseScore,
+                                                                     scoringVector: c.scoringVector, adjustments: []))
+            },
+            packageVulnerabilityDetails: PackageVulnerabilityDetails(
+                vulnerabilityId: id, vulnerablePackages: vulnerable, source: Self.source(primary.record.id),
+                cvss: cvss.isEmpty ? nil : cvss, relatedVulnerabilities: related.isEmpty ? nil : related,
+                sourceUrl: "https://osv.dev/vulnerability/\(primary.record.id)", vendorSeverity: vendor?.label,
+                vendorCreatedAt: primary.record.published.flatMap(OSVTimestamp.parse), vendorUpdatedAt: OSVTimestamp.parse(primary.record.modified),
+                referenceUrls: references.isEmpty ? nil : Array(references.prefix(100))
+            ),
+            fixAvailable: fixAvailable,
+            exploitAvailable: kev.isEmpty ? "NO" : "YES",
+            exploitabilityDetails: kev.first.flatMap { OSVTimestamp.parse($0.dateAdded + (($0.dateAdded.count == 10) ? "T00:00:00Z" : "")) }
+                .map { ExploitabilityDetails(lastKnownExploitAt: $0) },
+            epss: epss.map { EpssDetails(score: $0.probability) }
+        )
+    }
+
+    func uniqueRecords(_ entries: [Entry]) -> [AdvisoryDatabase.Advisory] {
+        var seen = Set<String>()
+        return entries.compactMap { seen.insert($0.advisory.record.id).inserted ? $0.advisory : nil }
+    }
+
+    /// A distribution's or ecosystem's own rating: GitHub's `database_specific.severity`, Ubuntu's
+    /// `severity[type=Ubuntu]`.
+    static func vendorSeverity(_ advisory: AdvisoryDatabase.Advisory) -> (severity: Severity, label: String)? {
+        var labels: [String] = []
+        if let text = advisory.record.databaseSpecific?["severity"]?.string { labels.append(text) }
+        for severity in advisory.record.severity ?? [] where !severity.type.hasPrefix("CVSS") { labels.append(severity.score) }
+        for label in labels {
+            switch label.uppercased() {
+            case "CRITICAL": return (.critical, label)
+            case "HIGH", "IMPORTANT": return (.high, label)
+            case "MODERATE", "MEDIUM": return (.medium, label)
+            case "LOW", "NEGLIGIBLE": return (.low, label)
+            default: continue
+            }
+        }
+        return nil
+    }
+
+    /// Inspector's `source` for an advisory: who published it.
+    static func source(_ id: String) -> String {
+        let prefixes: [(String, String)] = [("DSA-", "DEBIAN_DSA"), ("DLA-", "DEBIAN_DLA"), ("DTSA-", "DEBIAN_DTSA"), ("DEBIAN-", "DEBIAN_CVE"),
+                                            ("USN-", "UBUNTU_USN"), ("UBUNTU-", "UBUNTU_CVE"), ("ALSA-", "ALMALINUX"), ("ALBA-", "ALMALINUX"),
+                                            ("ALPINE-", "ALPINE_SECDB"), ("GHSA-", "GITHUB"), ("PYSEC-", "PYPA"), ("GO-", "GO_VULNDB"),
+                                            ("RUSTSEC-", "RUSTSEC"), ("RLSA-", "ROCKY_LINUX"), ("RHSA-", "REDHAT")]
+        return prefixes.first { id.hasPrefix($0.0) }?.1 ?? "OSV"
+    }
+
+    /// Inspector's package shape: OS package versions split into epoch, version and release.
+    static func vulnerablePackage(_ p: Package, fixed: String?) -> VulnerablePackage {
+        var version = p.version
+        var epoch: Int?
+        var release: String?
+        if p.packageManager == .os {
+            if let colon = version.firstIndex(of: ":"), let e = Int(version[..<colon]) {
+                epoch = e
+                version = String(version[version.index(after: colon)...])
+            } else {
+                epoch = 0
+            }
+            if let dash = version.lastIndex(of: "-") {
+                release = String(version[version.index(after: dash)...])
+                version = String(version[..<dash])
+            }
+        }
+        return VulnerablePackage(
+            name: p.name, version: version, sourceLayerHash: p.layer, epoch: epoch, release: release, arch: p.architecture,
+            packageManager: p.packageManager.rawValue, filePath: p.path, fixedInVersion: fixed ?? "NotAvailable",
+            remediation: fixed.map { "Upgrade \(p.name) to \($0)" }
+        )
+    }
+
+    static func higher(_ a: String?, _ b: String?, ecosystem: String) -> String? {
+        guard let a else { return b }
+        guard let b else { return a }
+        guard let scheme = try? VersionScheme(ecosystem: Ecosystem(ecosystem)) else { return a }
+        return (try? scheme.compare(a, b)) == .orderedAscending ? b : a
+    }
+
+    /// A stable finding id from the resource and the vulnerability.
+    static func findingID(_ resource: String, _ vulnerability: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in "\(resource)\u{0}\(vulnerability)".utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return String(format: "%016llx", hash) + String(format: "%016llx", hash.byteSwapped ^ 0x9e37_79b9_7f4a_7c15)
+    }
+}
