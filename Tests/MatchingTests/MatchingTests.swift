@@ -8,7 +8,7 @@ import TestSupport
 import VigilCore
 
 /// An advisory database of the real records in ../shared/data (Debian, AlmaLinux, Alpine, PyPI,
-/// Go), KEV and EPSS, imported once per test process.
+/// Go, crates.io), KEV and EPSS, imported once per test process.
 actor AdvisoryFixture {
     static let shared = AdvisoryFixture()
     /// One import, however many tests ask at once.
@@ -20,7 +20,7 @@ actor AdvisoryFixture {
                 let dir = FileManager.default.temporaryDirectory.appending(path: "vigil-matching-db-\(getpid())")
                 let importer = try AdvisoryImporter(dataDirectory: dir)
                 let data = Repository.sharedData
-                for ecosystem in ["Debian", "AlmaLinux", "Alpine", "PyPI", "Go"] {
+                for ecosystem in ["Debian", "AlmaLinux", "Alpine", "PyPI", "Go", "crates.io"] {
                     try await importer.importInput(data.appending(path: "osv/\(ecosystem)/all.zip").path)
                 }
                 try await importer.importInput(data.appending(path: "kev/known_exploited_vulnerabilities.json").path)
@@ -40,8 +40,13 @@ struct MatchingTests {
 
     /// `ID FIXED` lines the oracle prints for one package.
     static func expected(_ ecosystemDirectory: String, _ ecosystem: String, _ name: String, _ version: String, _ scheme: String) throws -> Set<String> {
+        Set(try expected(ecosystemDirectory, ecosystem, [(name, version)], scheme).map { $0.split(separator: " ", maxSplits: 2)[2].description })
+    }
+
+    /// `NAME VERSION ID FIXED` lines for many packages at once.
+    static func expected(_ ecosystemDirectory: String, _ ecosystem: String, _ packages: [(String, String)], _ scheme: String) throws -> [String] {
         let zip = Repository.sharedData.appending(path: "osv/\(ecosystemDirectory)/all.zip").path
-        return Set(try Subprocess.lines(["python3", oracle, zip, ecosystem, name, version, scheme]))
+        return try Subprocess.lines(["python3", oracle, zip, ecosystem, scheme], input: packages.map { "\($0.0) \($0.1)\n" }.joined())
     }
 
     static func got(_ matches: [Match], for package: Package) -> Set<String> {
@@ -223,5 +228,26 @@ struct MatchingTests {
         }
         #expect(!matches.contains { $0.advisoryID == "PYSEC-2022-43059" })
         #expect(matches.contains { $0.package.name == "aiohttp" })
+    }
+
+    /// Binaries from PyPI wheels: go-task 3.30.1 (Go build info: modules and the toolchain as
+    /// `stdlib`) and uv 0.11.0 (cargo-auditable crates), against Go's and RustSec's records.
+    @Test(.timeLimit(.minutes(5)), arguments: [("go-task-bin==3.30.1", "Go"), ("uv==0.11.0", "crates.io")])
+    func binariesAgainstGoAndRustAdvisories(_ wheel: String, _ ecosystem: String) async throws {
+        let database = try await AdvisoryFixture.shared.database()
+        let scratch = try ScratchDirectory()
+        _ = try Subprocess.lines(["python3", "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "--platform", "manylinux2014_x86_64",
+                                  "--dest", scratch.path("wheels").path, wheel])
+        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: scratch.path("wheels").path).first)
+        let inventory = Cataloging.inventory(of: try ZipFileSystem(url: scratch.path("wheels/\(file)")))
+        let packages = inventory.packages.filter { $0.ecosystem == ecosystem }
+        #expect(packages.count > 5)
+        let (matches, problems) = try Matcher(database: database).matches(packages)
+        #expect(problems.isEmpty, "\(problems)")
+        let lines = try Self.expected(ecosystem, ecosystem, packages.map { ($0.name, $0.version) }, "semver")
+        let expected = Set(lines)
+        let got = Set(matches.map { "\($0.package.name) \($0.package.version) \($0.advisoryID) \($0.fixedVersion ?? "NONE")" })
+        #expect(got == expected)
+        if ecosystem == "Go" { #expect(matches.contains { $0.package.name == "stdlib" }) }
     }
 }

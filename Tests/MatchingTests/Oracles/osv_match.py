@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """An independent OSV matcher for the tests: reads the real records of one ecosystem's all.zip and
-prints the id of every non-withdrawn advisory whose affected[] entry for (ECOSYSTEM, NAME) contains
-VERSION, following the OSV schema's evaluation rules, with the real tool's version comparison:
+prints, for each "NAME VERSION" line on standard input, every non-withdrawn advisory whose
+affected[] entry for (ECOSYSTEM, NAME) contains VERSION, following the OSV schema's evaluation rules,
+with the real tool's version comparison:
   dpkg: dpkg --compare-versions     rpm: rpm's rpm.vercmp     pep440: packaging.version
-  osv_match.py ZIP ECOSYSTEM NAME VERSION dpkg|rpm|pep440
-Lines: ADVISORY-ID FIXED-VERSION-OR-NONE
+  semver: Semantic Versioning 2.0.0 precedence (Go modules and crates; SEMVER ranges)
+  osv_match.py ZIP ECOSYSTEM dpkg|rpm|pep440|semver < packages
+Lines: NAME VERSION ADVISORY-ID FIXED-VERSION-OR-NONE
 """
 import functools, json, re, subprocess, sys, zipfile
 
-zip_path, ecosystem, name, version, scheme = sys.argv[1:6]
+zip_path, ecosystem, scheme = sys.argv[1:4]
+version = None
 
 @functools.lru_cache(maxsize=None)
 def cmp(a, b):
@@ -20,6 +23,19 @@ def cmp(a, b):
     if scheme == "rpm":
         out = subprocess.run(["rpm", "--eval", "%%{lua: print(rpm.vercmp('%s','%s'))}" % (a, b)], capture_output=True, text=True).stdout
         return int(out.strip())
+    if scheme == "semver":
+        def parse(v):
+            v = v.lstrip("v").split("+")[0]
+            core, _, pre = v.partition("-")
+            nums = [int(x) for x in (core.split(".") + ["0", "0"])[:3]]
+            ids = [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split(".")] if pre else None
+            return nums, ids
+        (na, pa), (nb, pb) = parse(a), parse(b)
+        if na != nb:
+            return -1 if na < nb else 1
+        if pa is None or pb is None:
+            return 0 if pa == pb else (1 if pa is None else -1)
+        return -1 if pa < pb else (1 if pa > pb else 0)
     from packaging.version import Version
     x, y = Version(a), Version(b)
     return (x > y) - (x < y)
@@ -27,8 +43,10 @@ def cmp(a, b):
 def normalize(n):
     return re.sub(r"[-_.]+", "-", n).lower() if scheme == "pep440" else n
 
+kinds = ("SEMVER", "ECOSYSTEM") if scheme == "semver" else ("ECOSYSTEM",)
+
 def lowest_fix(entry):
-    fixes = [v for r in entry.get("ranges", []) if r["type"] == "ECOSYSTEM" for e in r["events"] for k, v in e.items()
+    fixes = [v for r in entry.get("ranges", []) if r["type"] in kinds for e in r["events"] for k, v in e.items()
              if k == "fixed" and cmp(version, v) < 0]
     return min(fixes, key=functools.cmp_to_key(cmp)) if fixes else None
 
@@ -36,7 +54,7 @@ def affected(entry):
     if version in entry.get("versions", []):
         return True, lowest_fix(entry)
     for r in entry.get("ranges", []):
-        if r["type"] != "ECOSYSTEM":
+        if r["type"] not in kinds:
             continue
         events = r["events"]
         inside, fixed_here = False, None
@@ -60,6 +78,7 @@ def affected(entry):
             return True, lowest_fix(entry)
     return False, None
 
+by_name = {}
 with zipfile.ZipFile(zip_path) as z:
     for member in sorted(z.namelist()):
         record = json.loads(z.read(member))
@@ -67,9 +86,17 @@ with zipfile.ZipFile(zip_path) as z:
             continue
         for entry in record.get("affected", []):
             package = entry.get("package", {})
-            if package.get("ecosystem") != ecosystem or normalize(package.get("name", "")) != normalize(name):
-                continue
-            hit, fixed = affected(entry)
-            if hit:
-                print(record["id"], fixed or "NONE")
-                break
+            if package.get("ecosystem") == ecosystem:
+                by_name.setdefault(normalize(package.get("name", "")), []).append((record["id"], entry))
+for line in sys.stdin.read().splitlines():
+    if not line.strip():
+        continue
+    name, version = line.split(" ", 1)
+    seen = set()
+    for advisory, entry in by_name.get(normalize(name), []):
+        if advisory in seen:
+            continue
+        hit, fixed = affected(entry)
+        if hit:
+            seen.add(advisory)
+            print(name, version, advisory, fixed or "NONE")
