@@ -84,6 +84,11 @@ public struct AdvisoryDatabase: Sendable {
         guard FileManager.default.fileExists(atPath: path) else { throw AdvisoryStoreError.noDatabase(path: path) }
         var configuration = Configuration()
         configuration.readonly = true
+        // Memory-mapped reads and a larger page cache: the matcher asks thousands of small questions.
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA mmap_size = 1073741824")
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+        }
         queue = try DatabaseQueue(path: path, configuration: configuration)
     }
 

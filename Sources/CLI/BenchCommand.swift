@@ -6,6 +6,7 @@ import Foundation
 import Glibc
 #endif
 import Inventory
+import Matching
 import Versions
 import VigilCore
 
@@ -14,7 +15,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run benchmarks and print figures (ratios against a baseline from the same run).",
-        subcommands: [Versions.self, Database.self, InventoryBench.self, ImageBench.self]
+        subcommands: [Versions.self, Database.self, InventoryBench.self, ImageBench.self, MatchBench.self]
     )
 
     struct Versions: ParsableCommand {
@@ -231,6 +232,59 @@ extension BenchCommand {
             print("scan: \(String(format: "%.2f", scanSeconds)) s; gzip -dc of the layers: \(String(format: "%.2f", gzipSeconds)) s; ratio \(String(format: "%.2f", scanSeconds / gzipSeconds))")
             print("cached re-scan: \(String(format: "%.3f", rescanSeconds)) s (\(second?.cachedLayers ?? 0) layers from cache); \(String(format: "%.1f", 100 * rescanSeconds / scanSeconds))% of the first scan")
             print("peak memory after the first scan: \(usage.ru_maxrss / 1024) MiB")
+        }
+    }
+}
+
+extension BenchCommand {
+    struct MatchBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "match",
+            abstract: "Matching time for a large inventory against the advisory store in --data-dir.",
+            discussion: """
+            The inventory is made of real package names from the store (every ecosystem it holds, in turn)             at low versions, so most lookups find advisories to evaluate. The baseline is the store lookups             alone for the same packages, measured in the same run; matching adds version evaluation.
+            """
+        )
+
+        @OptionGroup var data: DataDirectoryOptions
+        @Option(help: "Packages in the inventory.") var packages = 10_000
+
+        func run() throws {
+            let database = try AdvisoryDatabase(dataDirectory: data.url)
+            let families = try database.status().ecosystems.keys.sorted()
+            var names: [(String, String)] = []
+            for family in families {
+                for name in try database.packageNames(family: family, limit: packages) { names.append((family, name)) }
+            }
+            guard !names.isEmpty else { throw ValidationError("the store holds no packages") }
+            let low: [String: String] = ["Debian": "0.1-1", "Ubuntu": "0.1-1", "Alpine": "0.1-r0", "AlmaLinux": "0:0.1-1.el9"]
+            let release: [String: String] = ["Debian": "Debian:11", "Ubuntu": "Ubuntu:22.04:LTS", "Alpine": "Alpine:v3.11", "AlmaLinux": "AlmaLinux:9"]
+            var inventory: [Package] = []
+            var k = 0
+            while inventory.count < packages {
+                // Round-robin over ecosystems so each is represented.
+                let (family, name) = names[(k * 7919) % names.count]
+                k += 1
+                let os = low[family] != nil
+                inventory.append(Package(name: name, version: low[family] ?? "0.0.1", ecosystem: release[family] ?? family,
+                                         purl: "pkg:generic/\(name)", path: "/bench", packageManager: os ? .os : .pythonPackage,
+                                         sourceName: os ? name : nil))
+            }
+            var lookupBest = Double.infinity, matchBest = Double.infinity
+            var found = 0
+            for _ in 0..<3 {
+                lookupBest = min(lookupBest, try seconds {
+                    var seen = Set<String>()
+                    for p in inventory {
+                        let key = Matcher.key(p)
+                        guard seen.insert("\(key.ecosystem)\u{0}\(key.name)").inserted else { continue }
+                        _ = try database.affected(ecosystem: key.ecosystem, name: key.name)
+                    }
+                })
+                matchBest = min(matchBest, try seconds { found = try Matcher(database: database).matches(inventory).matches.count })
+            }
+            print("inventory: \(inventory.count) packages over \(families.count) ecosystems; \(found) matches")
+            print("match: \(String(format: "%.1f", matchBest * 1000)) ms (best of 3); store lookups alone: \(String(format: "%.1f", lookupBest * 1000)) ms; ratio \(String(format: "%.2f", matchBest / lookupBest))")
         }
     }
 }

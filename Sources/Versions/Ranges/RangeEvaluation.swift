@@ -24,7 +24,11 @@ extension VersionScheme {
         _ type: V.Type, _ text: String, _ affected: AffectedVersions, scheme: VersionScheme
     ) throws(VersionError) -> RangeEvaluation {
         let installed = try V(parsing: text)
-        if affected.versions.contains(where: { $0 == text || (try? V(parsing: $0)) == installed }) {
+        if affected.versions.contains(text) { return RangeEvaluation(isAffected: true, unevaluated: []) }
+        // Listed versions equal to the installed one in another spelling (`1.0` and `1.0.0`): only
+        // those with the same leading number are parsed, so long lists cost little.
+        let lead = leadingNumber(text)
+        if affected.versions.contains(where: { leadingNumber($0) == lead && (try? V(parsing: $0)) == installed }) {
             return RangeEvaluation(isAffected: true, unevaluated: [])
         }
         var unevaluated: [String] = []
@@ -47,6 +51,15 @@ extension VersionScheme {
             }
         }
         return RangeEvaluation(isAffected: false, unevaluated: unevaluated)
+    }
+
+    /// The first run of digits, without leading zeros, after an optional `v` and a `0:` epoch.
+    private static func leadingNumber(_ text: String) -> Substring {
+        var rest = Substring(text)
+        if rest.hasPrefix("0:") { rest = rest.dropFirst(2) }
+        rest = rest.drop { !$0.isNumber }
+        let digits = rest.prefix { $0.isNumber }.drop { $0 == "0" }
+        return digits
     }
 
     private static func contains<V: EcosystemVersion>(_ v: V, _ events: [AffectedRange.Event]) throws(VersionError) -> Bool {
