@@ -8,7 +8,7 @@ import TestSupport
 import VigilCore
 
 /// An advisory database of the real records in ../shared/data (Debian, AlmaLinux, Alpine, PyPI,
-/// Go, crates.io), KEV and EPSS, imported once per test process.
+/// Go, crates.io, npm, Maven), KEV and EPSS, imported once per test process.
 actor AdvisoryFixture {
     static let shared = AdvisoryFixture()
     /// One import, however many tests ask at once.
@@ -20,7 +20,7 @@ actor AdvisoryFixture {
                 let dir = FileManager.default.temporaryDirectory.appending(path: "vigil-matching-db-\(getpid())")
                 let importer = try AdvisoryImporter(dataDirectory: dir)
                 let data = Repository.sharedData
-                for ecosystem in ["Debian", "AlmaLinux", "Alpine", "PyPI", "Go", "crates.io"] {
+                for ecosystem in ["Debian", "AlmaLinux", "Alpine", "PyPI", "Go", "crates.io", "npm", "Maven"] {
                     try await importer.importInput(data.appending(path: "osv/\(ecosystem)/all.zip").path)
                 }
                 try await importer.importInput(data.appending(path: "kev/known_exploited_vulnerabilities.json").path)
@@ -249,5 +249,34 @@ struct MatchingTests {
         let got = Set(matches.map { "\($0.package.name) \($0.package.version) \($0.advisoryID) \($0.fixedVersion ?? "NONE")" })
         #expect(got == expected)
         if ecosystem == "Go" { #expect(matches.contains { $0.package.name == "stdlib" }) }
+    }
+
+    /// Debian's own packages of npm modules and Java libraries (apt-get download, dpkg-deb -x):
+    /// axios 1.2.1 and snakeyaml 1.33 are inside GitHub advisories' ranges, lodash 4.17.21 and
+    /// log4j 2.19.0 are past every fix; checked with node-semver and Maven's ComparableVersion.
+    @Test(.timeLimit(.minutes(5)))
+    func debianNodeAndJavaPackages() async throws {
+        let database = try await AdvisoryFixture.shared.database()
+        let scratch = try ScratchDirectory()
+        let debs = scratch.path("debs"), root = scratch.path("root")
+        try FileManager.default.createDirectory(at: debs, withIntermediateDirectories: true)
+        _ = try Subprocess.lines(["sh", "-c", "cd \"$0\" && apt-get download -q node-axios node-lodash libyaml-snake-java liblog4j2-java >/dev/null", debs.path])
+        for deb in try FileManager.default.contentsOfDirectory(atPath: debs.path) where deb.hasSuffix(".deb") {
+            _ = try Subprocess.lines(["dpkg-deb", "-x", debs.appending(path: deb).path, root.path])
+        }
+        let inventory = Cataloging.inventory(of: try DirectoryFileSystem(root: root.path))
+        let (matches, problems) = try Matcher(database: database).matches(inventory.packages)
+        #expect(problems.isEmpty, "\(problems)")
+        for (ecosystem, scheme, names) in [("npm", "npm", ["axios", "lodash"]), ("Maven", "maven", ["org.yaml:snakeyaml", "org.apache.logging.log4j:log4j-core"])] {
+            let packages = inventory.packages.filter { $0.ecosystem == ecosystem && names.contains($0.name) }
+            #expect(Set(packages.map(\.name)) == Set(names), "\(ecosystem)")
+            let expected = Set(try Self.expected(ecosystem, ecosystem, packages.map { ($0.name, $0.version) }, scheme))
+            let got = Set(matches.filter { $0.package.ecosystem == ecosystem && names.contains($0.package.name) }
+                .map { "\($0.package.name) \($0.package.version) \($0.advisoryID) \($0.fixedVersion ?? "NONE")" })
+            #expect(got == expected, "\(ecosystem)")
+        }
+        #expect(matches.contains { $0.advisoryID == "GHSA-mjmj-j48q-9wg2" })  // snakeyaml < 2.0
+        #expect(matches.contains { $0.package.name == "axios" })
+        #expect(!matches.contains { $0.package.name == "lodash" || $0.package.name.hasSuffix("log4j-core") })
     }
 }

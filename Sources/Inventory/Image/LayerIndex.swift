@@ -7,7 +7,7 @@ import Foundation
 /// and cached by layer digest.
 struct LayerIndex: Codable, Sendable {
     /// Bumped whenever what is kept changes, so older caches are not trusted.
-    static let format = 1
+    static let format = 2
 
     struct StoredFile: Codable, Sendable {
         var blob: String
@@ -53,6 +53,7 @@ struct LayerIndex: Codable, Sendable {
         var index = LayerIndex(digest: digest)
         let reader = TarReader(stream, limits: limits)
         var counter = 0
+        var devices: [String] = []
         let source = stream.name
         while let entry = try reader.next() {
             index.entries += 1
@@ -117,8 +118,13 @@ struct LayerIndex: Codable, Sendable {
                 }
                 index.files[path] = StoredFile(blob: name, size: entry.size, mode: entry.mode)
             case .characterDevice, .blockDevice, .fifo:
-                index.problems.append("\(source): \(path) is a device or FIFO; skipped")
+                devices.append(path)
             }
+        }
+        // Root filesystems carry /dev nodes: one line per layer names them.
+        if !devices.isEmpty {
+            let shown = devices.prefix(5).joined(separator: ", ") + (devices.count > 5 ? ", …" : "")
+            index.problems.append("\(source): \(devices.count) device file(s) or FIFO(s) skipped (\(shown))")
         }
         index.uncompressedSize = stream.produced
         return index

@@ -5,6 +5,7 @@ affected[] entry for (ECOSYSTEM, NAME) contains VERSION, following the OSV schem
 with the real tool's version comparison:
   dpkg: dpkg --compare-versions     rpm: rpm's rpm.vercmp     pep440: packaging.version
   semver: Semantic Versioning 2.0.0 precedence (Go modules and crates; SEMVER ranges)
+  npm: node-semver's compare (Debian's node-semver)   maven: Maven's ComparableVersion
   osv_match.py ZIP ECOSYSTEM dpkg|rpm|pep440|semver < packages
 Lines: NAME VERSION ADVISORY-ID FIXED-VERSION-OR-NONE
 """
@@ -23,6 +24,15 @@ def cmp(a, b):
     if scheme == "rpm":
         out = subprocess.run(["rpm", "--eval", "%%{lua: print(rpm.vercmp('%s','%s'))}" % (a, b)], capture_output=True, text=True).stdout
         return int(out.strip())
+    if scheme == "npm":
+        out = subprocess.run(["node", "-e", "console.log(require('semver').compare(process.argv[1], process.argv[2]))", a, b],
+                             capture_output=True, text=True, env={"NODE_PATH": "/usr/share/nodejs", "PATH": "/usr/bin:/bin"}).stdout
+        return int(out.strip())
+    if scheme == "maven":
+        out = subprocess.run(["java", "-cp", "/usr/share/maven/lib/maven-artifact-3.x.jar",
+                              "org.apache.maven.artifact.versioning.ComparableVersion", a, b], capture_output=True, text=True).stdout
+        line = [l for l in out.splitlines() if l.startswith("   ")][0]
+        return 0 if " == " in line else (-1 if " < " in line else 1)
     if scheme == "semver":
         def parse(v):
             v = v.lstrip("v").split("+")[0]
@@ -43,7 +53,7 @@ def cmp(a, b):
 def normalize(n):
     return re.sub(r"[-_.]+", "-", n).lower() if scheme == "pep440" else n
 
-kinds = ("SEMVER", "ECOSYSTEM") if scheme == "semver" else ("ECOSYSTEM",)
+kinds = ("SEMVER", "ECOSYSTEM") if scheme in ("semver", "npm") else ("ECOSYSTEM",)
 
 def lowest_fix(entry):
     fixes = [v for r in entry.get("ranges", []) if r["type"] in kinds for e in r["events"] for k, v in e.items()
