@@ -88,6 +88,9 @@ public struct AdvisoryDatabase: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA mmap_size = 1073741824")
             try db.execute(sql: "PRAGMA cache_size = -65536")
+            // The file is only ever replaced whole (rename), never written in place: one shared
+            // lock for the connection's life spares a lock call per question.
+            try db.execute(sql: "PRAGMA locking_mode = EXCLUSIVE")
         }
         queue = try DatabaseQueue(path: path, configuration: configuration)
     }

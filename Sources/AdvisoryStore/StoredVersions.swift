@@ -23,27 +23,42 @@ enum StoredVersions {
     }
 
     static func decode(_ text: String) -> AffectedVersions {
+        // Byte scanning: this runs for every affected entry of every lookup.
         var result = AffectedVersions()
-        for line in text.split(separator: "\n") {
-            var fields = line.split(separator: "\t", omittingEmptySubsequences: false).makeIterator()
-            guard let head = fields.next() else { continue }
-            if head == "=" {
-                while let v = fields.next() { result.versions.append(String(v)) }
-                continue
-            }
-            var range = AffectedRange(kind: .init(String(head)), events: [])
-            while let field = fields.next() {
-                guard field.count >= 2 else { continue }
-                let value = String(field.dropFirst(2))
-                switch field.first {
-                case "i": range.events.append(.introduced(value))
-                case "f": range.events.append(.fixed(value))
-                case "l": range.events.append(.lastAffected(value))
-                case "m": range.events.append(.limit(value))
-                default: continue
+        var text = text
+        text.withUTF8 { bytes in
+            var lineStart = 0
+            let count = bytes.count
+            while lineStart < count {
+                var lineEnd = lineStart
+                while lineEnd < count && bytes[lineEnd] != 0x0A { lineEnd += 1 }
+                var fieldStart = lineStart
+                var fieldEnd = fieldStart
+                while fieldEnd < lineEnd && bytes[fieldEnd] != 0x09 { fieldEnd += 1 }
+                let isList = fieldEnd - fieldStart == 1 && bytes[fieldStart] == UInt8(ascii: "=")
+                var range = AffectedRange(kind: .init(String(decoding: UnsafeBufferPointer(rebasing: bytes[fieldStart..<fieldEnd]), as: UTF8.self)), events: [])
+                fieldStart = fieldEnd + 1
+                while fieldStart <= lineEnd && fieldStart < count + 1 {
+                    fieldEnd = fieldStart
+                    while fieldEnd < lineEnd && bytes[fieldEnd] != 0x09 { fieldEnd += 1 }
+                    if isList {
+                        result.versions.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[fieldStart..<fieldEnd]), as: UTF8.self))
+                    } else if fieldEnd - fieldStart >= 2 {
+                        let value = String(decoding: UnsafeBufferPointer(rebasing: bytes[(fieldStart + 2)..<fieldEnd]), as: UTF8.self)
+                        switch bytes[fieldStart] {
+                        case UInt8(ascii: "i"): range.events.append(.introduced(value))
+                        case UInt8(ascii: "f"): range.events.append(.fixed(value))
+                        case UInt8(ascii: "l"): range.events.append(.lastAffected(value))
+                        case UInt8(ascii: "m"): range.events.append(.limit(value))
+                        default: break
+                        }
+                    }
+                    if fieldEnd >= lineEnd { break }
+                    fieldStart = fieldEnd + 1
                 }
+                if !isList { result.ranges.append(range) }
+                lineStart = lineEnd + 1
             }
-            result.ranges.append(range)
         }
         return result
     }

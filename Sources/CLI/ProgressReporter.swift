@@ -10,9 +10,16 @@ final class ProgressReporter: @unchecked Sendable {
     private let isTerminal = isatty(STDERR_FILENO) != 0
     private var lastPlainLine = Date.distantPast
     private var active = false
+    private let terminalOnly: Bool
+
+    /// - Parameter terminalOnly: print nothing unless standard error is a terminal.
+    init(terminalOnly: Bool = false) {
+        self.terminalOnly = terminalOnly
+    }
 
     func update(_ message: String) {
         lock.withLock {
+            if terminalOnly && !isTerminal { return }
             if isTerminal {
                 StandardStreams.raw("\r\u{1B}[K" + message)
                 active = true

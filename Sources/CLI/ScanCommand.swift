@@ -66,9 +66,13 @@ struct ScanCommand: AsyncParsableCommand {
             throw ValidationError("--offline: \(target) needs the network")
         }
         let database = try db.map { try AdvisoryDatabase(path: $0) } ?? AdvisoryDatabase(dataDirectory: data.url)
-        let scanned = try await Targets.inventory(of: target, images: images, dataDirectory: data.url)
+        let progress = ProgressReporter(terminalOnly: true)
+        progress.update("reading \(target)")
+        let scanned = try await Targets.inventory(of: target, images: images, dataDirectory: data.url, progress: progress)
         let inventory = scanned.inventory
+        progress.update("matching \(inventory.packages.count) packages")
         let (matches, problems) = try Matcher(database: database).matches(inventory.packages)
+        progress.finish()
         let resource = Self.resource(target: target, image: scanned.image)
         var findings = try FindingBuilder(database: database).findings(for: matches, context: .init(resource: resource))
 

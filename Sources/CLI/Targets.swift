@@ -63,15 +63,16 @@ enum Targets {
     /// CycloneDX or SPDX JSON SBOM when it says so, a tar is an image archive, else a zip (function
     /// package or layer); anything else that looks like `host/repo:tag` is a registry reference.
     /// Errors name the target.
-    static func inventory(of target: String, scope: CatalogScope = .wholeTree, images: ImageOptions? = nil, dataDirectory: URL? = nil) async throws -> TargetInventory {
+    static func inventory(of target: String, scope: CatalogScope = .wholeTree, images: ImageOptions? = nil, dataDirectory: URL? = nil,
+                          progress: ProgressReporter? = nil) async throws -> TargetInventory {
         if let reference = try ImageReference(transport: target) {
-            return try await image(reference, images: images, dataDirectory: dataDirectory)
+            return try await image(reference, images: images, dataDirectory: dataDirectory, progress: progress)
         }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) {
             if isDirectory.boolValue {
                 if FileManager.default.fileExists(atPath: target + "/oci-layout") {
-                    return try await image(.ociLayout(path: target, reference: nil), images: images, dataDirectory: dataDirectory)
+                    return try await image(.ociLayout(path: target, reference: nil), images: images, dataDirectory: dataDirectory, progress: progress)
                 }
                 return TargetInventory(inventory: Cataloging.inventory(of: try DirectoryFileSystem(root: target), scope: scope))
             }
@@ -86,24 +87,30 @@ enum Targets {
                 // A tarball: an OCI layout (oci-archive) or a docker save.
                 let index = try TarIndex(path: target)
                 let reference: ImageReference = index.members["oci-layout"] != nil ? .ociArchive(path: target, reference: nil) : .dockerArchive(path: target, reference: nil)
-                return try await image(reference, images: images, dataDirectory: dataDirectory)
+                return try await image(reference, images: images, dataDirectory: dataDirectory, progress: progress)
             }
             return TargetInventory(inventory: Cataloging.inventory(of: try ZipFileSystem(url: url), scope: scope))
         }
         if target.contains("/"), !target.hasPrefix("/"), !target.hasPrefix("."), let reference = try? RegistryReference(parsing: target) {
-            return try await image(.registry(reference), images: images, dataDirectory: dataDirectory)
+            return try await image(.registry(reference), images: images, dataDirectory: dataDirectory, progress: progress)
         }
         throw InventoryError.notFound(target)
     }
 
-    static func image(_ reference: ImageReference, images: ImageOptions?, dataDirectory: URL?) async throws -> TargetInventory {
+    static func image(_ reference: ImageReference, images: ImageOptions?, dataDirectory: URL?, progress: ProgressReporter? = nil) async throws -> TargetInventory {
         let options = try images ?? ImageOptions.parse([])
         var registry: RegistryClient?
         if case .registry = reference { registry = try RegistryClient(options: try options.registryOptions()) }
         do {
             let resolved = try await reference.resolve(platform: try options.resolvedPlatform(), registry: registry)
             let cache = options.noCache ? nil : dataDirectory.map { LayerCache(directory: $0.appending(path: "layers")) }
-            let scanned = try await ImageScanner.scan(resolved, options: .init(cache: cache, scratch: FileManager.default.temporaryDirectory, limits: options.limits))
+            var report: (@Sendable (String) -> Void)?
+            if let progress {
+                let name = reference.description
+                report = { @Sendable message in progress.update("\(name): \(message)") }
+            }
+            let scanned = try await ImageScanner.scan(resolved, options: .init(cache: cache, scratch: FileManager.default.temporaryDirectory,
+                                                                               limits: options.limits, progress: report))
             await registry?.shutdown()
             return TargetInventory(inventory: scanned.inventory, image: scanned.image)
         } catch {

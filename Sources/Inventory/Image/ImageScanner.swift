@@ -23,11 +23,14 @@ public enum ImageScanner {
         /// Vigil's scratch directory: downloads and half-built indexes live here only.
         public var scratch: URL
         public var limits: LayerLimits
+        /// Told what is happening, layer by layer (for a progress line).
+        public var progress: (@Sendable (String) -> Void)?
 
-        public init(cache: LayerCache?, scratch: URL, limits: LayerLimits = LayerLimits()) {
+        public init(cache: LayerCache?, scratch: URL, limits: LayerLimits = LayerLimits(), progress: (@Sendable (String) -> Void)? = nil) {
             self.cache = cache
             self.scratch = scratch
             self.limits = limits
+            self.progress = progress
         }
     }
 
@@ -44,13 +47,17 @@ public enum ImageScanner {
         let label = image.metadata.source
         for (k, layer) in image.layers.enumerated() {
             let digest = layer.descriptor.digest
+            let short = String(digest.prefix(19))
             if let (index, dir) = cache.load(digest) {
+                options.progress?("layer \(k + 1)/\(image.layers.count) \(short): cached")
                 indexes.append(index)
                 directories.append(dir)
                 cached += 1
                 continue
             }
+            options.progress?("layer \(k + 1)/\(image.layers.count) \(short): fetching \(layer.descriptor.size >> 20) MiB")
             let range = try await layer.fetch(work)
+            options.progress?("layer \(k + 1)/\(image.layers.count) \(short): reading")
             defer { if range.path.hasPrefix(work.path) { try? FileManager.default.removeItem(atPath: range.path) } }
             let name = "\(label) layer \(k + 1) (\(digest))"
             let compression = layer.descriptor.mediaType.flatMap(LayerCompression.init(mediaType:))
@@ -61,6 +68,7 @@ public enum ImageScanner {
             directories.append(try cache.store(index, builtIn: building))
             indexes.append(index)
         }
+        options.progress?("cataloging \(image.layers.count) layers")
         let fs = ImageFileSystem(name: label, layers: indexes, directories: directories)
         var inventory = Cataloging.inventory(of: fs)
         inventory.problems += indexes.flatMap(\.problems)
