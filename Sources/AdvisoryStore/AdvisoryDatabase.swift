@@ -119,6 +119,41 @@ public struct AdvisoryDatabase: Sendable {
         }
     }
 
+    /// `affected(ecosystem:name:)` for many names of one ecosystem at once (a statement per 500
+    /// names), keyed by the name as given.
+    public func affected(ecosystem: Ecosystem, names: [String]) throws -> [String: [AffectedEntry]] {
+        var byKey: [String: [String]] = [:]
+        for name in names { byKey[PackageName.normalized(name, ecosystem: ecosystem), default: []].append(name) }
+        let keys = Array(byKey.keys)
+        let full: String? = ecosystem.release == nil ? nil : ecosystem.description
+        var out: [String: [AffectedEntry]] = [:]
+        try queue.unsafeRead { db in
+            var start = 0
+            while start < keys.count {
+                let chunk = Array(keys[start..<min(start + 500, keys.count)])
+                start += chunk.count
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                let sql = """
+                    SELECT advisory_id, ecosystem, name, purl, versions, ecosystem_specific, database_specific
+                    FROM affected WHERE family = ? AND name IN (\(marks)) AND (? IS NULL OR ecosystem = ?)
+                    """
+                var arguments: [(any DatabaseValueConvertible)?] = [ecosystem.name]
+                arguments += chunk.map { $0 as (any DatabaseValueConvertible)? }
+                arguments += [full, full]
+                let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
+                while let row = try rows.next() {
+                    let entry = AffectedEntry(
+                        advisoryID: row[0], ecosystem: row[1], name: row[2], purl: row[3],
+                        versions: StoredVersions.decode(row[4]),
+                        ecosystemSpecificJSON: row[5], databaseSpecificJSON: row[6]
+                    )
+                    for name in byKey[entry.name] ?? [] { out[name, default: []].append(entry) }
+                }
+            }
+        }
+        return out
+    }
+
     /// The advisory with this id, or the advisories that list it as an alias (e.g. a CVE id).
     public func advisories(id: String) throws -> [Advisory] {
         try queue.read { db in

@@ -38,43 +38,74 @@ public struct Matcher: Sendable {
     }
 
     /// Every (package, advisory) match, and the packages whose version could not be evaluated
-    /// (each with why), so nothing is silently skipped.
+    /// (each with why), so nothing is silently skipped. Packages are grouped by the advisory key
+    /// they are looked up under; the store is asked once per key, then the groups are evaluated
+    /// in parallel (each installed version parsed once) and the results put back in input order.
     public func matches(_ packages: [Package]) throws -> (matches: [Match], problems: [String]) {
-        var cache: [String: [AdvisoryDatabase.AffectedEntry]] = [:]
+        var groups: [(ecosystem: Ecosystem, name: String, members: [Int])] = []
+        var index: [String: Int] = [:]
+        for (n, package) in packages.enumerated() {
+            let (ecosystem, name, _) = Self.key(package)
+            let key = "\(ecosystem)\u{0}\(name)"
+            if let g = index[key] {
+                groups[g].members.append(n)
+            } else {
+                index[key] = groups.count
+                groups.append((ecosystem, name, [n]))
+            }
+        }
+        // One batch of questions per ecosystem.
+        var entries = Array(repeating: [AdvisoryDatabase.AffectedEntry](), count: groups.count)
+        var byEcosystem: [Ecosystem: [Int]] = [:]
+        for (g, group) in groups.enumerated() where (try? VersionScheme(ecosystem: group.ecosystem)) != nil {
+            byEcosystem[group.ecosystem, default: []].append(g)
+        }
+        for (ecosystem, members) in byEcosystem {
+            let found = try database.affected(ecosystem: ecosystem, names: members.map { groups[$0].name })
+            for g in members { entries[g] = found[groups[g].name] ?? [] }
+        }
+        let results = GroupResults(count: groups.count)
+        let work = groups.map { (members: $0.members.map { packages[$0] }, ecosystem: $0.ecosystem) }
+        let found = entries
+        DispatchQueue.concurrentPerform(iterations: work.count) { g in
+            results.set(g, Self.evaluate(work[g].members, ecosystem: work[g].ecosystem, entries: found[g]))
+        }
+        // Back in the order packages were given.
+        var byPackage: [Int: [Match]] = [:]
+        var problems: [String] = []
+        for (g, group) in groups.enumerated() {
+            let (found, trouble) = results.get(g)
+            problems += trouble
+            for match in found {
+                if let n = group.members.first(where: { packages[$0] == match.package }) { byPackage[n, default: []].append(match) }
+            }
+        }
+        let matches = packages.indices.flatMap { byPackage[$0] ?? [] }
+        return (matches, problems)
+    }
+
+    static func evaluate(_ members: [Package], ecosystem: Ecosystem, entries: [AdvisoryDatabase.AffectedEntry]) -> ([Match], [String]) {
+        guard let scheme = try? VersionScheme(ecosystem: ecosystem) else {
+            return ([], members.map { "\($0.name) \($0.version) (\($0.ecosystem)): no version rules for this ecosystem; not matched" })
+        }
         var matches: [Match] = []
         var problems: [String] = []
         var seen = Set<String>()
-        for package in packages {
-            let (ecosystem, name, version) = Self.key(package)
-            let scheme: VersionScheme
+        for package in members {
+            let version = key(package).version
+            let prepared: PreparedVersion
             do {
-                scheme = try VersionScheme(ecosystem: ecosystem)
+                prepared = try scheme.prepare(version)
             } catch {
-                problems.append("\(package.name) \(package.version) (\(package.ecosystem)): no version rules for this ecosystem; not matched")
+                if !entries.isEmpty { problems.append("\(package.name) \(version) at \(package.path): \(error); not matched") }
                 continue
             }
-            let cacheKey = "\(ecosystem)\u{0}\(name)"
-            let entries: [AdvisoryDatabase.AffectedEntry]
-            if let known = cache[cacheKey] {
-                entries = known
-            } else {
-                entries = try database.affected(ecosystem: ecosystem, name: name)
-                cache[cacheKey] = entries
-            }
-            for entry in entries {
-                let evaluation: RangeEvaluation
-                do {
-                    evaluation = try scheme.evaluate(version, against: entry.versions)
-                } catch {
-                    problems.append("\(package.name) \(version) at \(package.path): \(error); not matched against \(entry.advisoryID)")
-                    continue
-                }
-                guard evaluation.isAffected else { continue }
+            for entry in entries where prepared.evaluate(against: entry.versions).isAffected {
                 // One match per (package found at a path, advisory).
                 let key = "\(package.name)\u{0}\(package.version)\u{0}\(package.path)\u{0}\(entry.advisoryID)"
                 guard seen.insert(key).inserted else { continue }
                 matches.append(Match(package: package, advisoryID: entry.advisoryID, ecosystem: entry.ecosystem,
-                                     fixedVersion: Self.fixedVersion(above: version, in: entry.versions, scheme: scheme)))
+                                     fixedVersion: fixedVersion(above: version, in: entry.versions, scheme: scheme)))
             }
         }
         return (matches, problems)
@@ -92,4 +123,16 @@ public struct Matcher: Sendable {
         }
         return best
     }
+}
+
+/// Per-group results written from several threads.
+final class GroupResults: @unchecked Sendable {
+    private var storage: [([Match], [String])]
+    private let lock = NSLock()
+
+    init(count: Int) { storage = Array(repeating: ([], []), count: count) }
+
+    func set(_ k: Int, _ value: ([Match], [String])) { lock.withLock { storage[k] = value } }
+
+    func get(_ k: Int) -> ([Match], [String]) { lock.withLock { storage[k] } }
 }

@@ -19,11 +19,26 @@ extension VersionScheme {
         try Self.evaluate(versionType, version, affected, scheme: self)
     }
 
+    /// An installed version parsed once, to be evaluated against many affected entries.
+    public func prepare(_ version: String) throws(VersionError) -> PreparedVersion {
+        try Self.prepare(versionType, version, scheme: self)
+    }
+
+    private static func prepare<V: EcosystemVersion>(_ type: V.Type, _ text: String, scheme: VersionScheme) throws(VersionError) -> PreparedVersion {
+        let installed = try V(parsing: text)
+        return PreparedVersion(text: text) { affected in evaluate(installed: installed, text, affected, scheme: scheme) }
+    }
+
     /// Parses the installed version once per scheme used, then walks the list and the ranges.
     private static func evaluate<V: EcosystemVersion>(
         _ type: V.Type, _ text: String, _ affected: AffectedVersions, scheme: VersionScheme
     ) throws(VersionError) -> RangeEvaluation {
-        let installed = try V(parsing: text)
+        evaluate(installed: try V(parsing: text), text, affected, scheme: scheme)
+    }
+
+    private static func evaluate<V: EcosystemVersion>(
+        installed: V, _ text: String, _ affected: AffectedVersions, scheme: VersionScheme
+    ) -> RangeEvaluation {
         if affected.versions.contains(text) { return RangeEvaluation(isAffected: true, unevaluated: []) }
         // Listed versions equal to the installed one in another spelling (`1.0` and `1.0.0`): only
         // those with the same leading number are parsed, so long lists cost little.
@@ -104,4 +119,17 @@ extension VersionScheme {
         }
         return inside
     }
+}
+
+/// An installed version, parsed once by its scheme, ready to be evaluated against affected entries.
+public struct PreparedVersion {
+    public let text: String
+    let evaluator: (AffectedVersions) -> RangeEvaluation
+
+    init(text: String, evaluator: @escaping (AffectedVersions) -> RangeEvaluation) {
+        self.text = text
+        self.evaluator = evaluator
+    }
+
+    public func evaluate(against affected: AffectedVersions) -> RangeEvaluation { evaluator(affected) }
 }
