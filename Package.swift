@@ -13,6 +13,9 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         // Shared vocabulary: ecosystems, package identities, severities, ARNs, errors. Foundation only.
@@ -43,12 +46,18 @@ let package = Package(
         .target(name: "Matching", dependencies: ["VigilCore", "Versions", "Advisories", "AdvisoryStore"]),
         // Findings in inspector2's shape, built from matches.
         .target(name: "Findings", dependencies: ["VigilCore", "Versions", "Advisories", "AdvisoryStore", "Matching"]),
+        // Service state: principals and keys (secrets sealed at rest), account enablement (SQLite via GRDB).
+        .target(name: "Storage", dependencies: ["VigilCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]),
+        // The inspector2 / inspector-scan wire protocol: routing from botocore's model, SigV4, errors (Hummingbird).
+        .target(name: "API", dependencies: ["VigilCore", "Storage", .product(name: "Hummingbird", package: "hummingbird"),
+                                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+                                            .product(name: "HTTPTypes", package: "swift-http-types")]),
         // The `vigil` command line: ArgumentParser commands as a library so tests can drive them.
         .target(
             name: "CLI",
             dependencies: [
-                "VigilCore", "Versions", "Advisories", "AdvisoryStore", "Inventory", "Archives", "Matching", "Findings",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "VigilCore", "Versions", "Advisories", "AdvisoryStore", "Inventory", "Archives", "Matching", "Findings", "API", "Storage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The `vigil` executable: a one-line dispatcher into CLI.
@@ -60,9 +69,10 @@ let package = Package(
         .testTarget(name: "VersionsTests", dependencies: ["Versions", "VigilCore", "TestSupport"], exclude: ["Oracles"]),
         .testTarget(name: "AdvisoriesTests", dependencies: ["Advisories", "VigilCore", "TestSupport"], exclude: ["Oracles"]),
         .testTarget(name: "InventoryTests", dependencies: ["Inventory", "VigilCore", "TestSupport"], exclude: ["Oracles"]),
-        .testTarget(name: "ArchivesTests", dependencies: ["Archives", "Inventory", "VigilCore", "TestSupport"]),
+        .testTarget(name: "ArchivesTests", dependencies: ["Archives", "Inventory", "VigilCore", "TestSupport"], exclude: ["Oracles", "Fixtures"]),
         .testTarget(name: "AdvisoryStoreTests", dependencies: ["AdvisoryStore", "Advisories", "VigilCore", "TestSupport"]),
-        .testTarget(name: "MatchingTests", dependencies: ["Matching", "Findings", "AdvisoryStore", "Inventory", "VigilCore", "TestSupport"]),
+        .testTarget(name: "MatchingTests", dependencies: ["Matching", "Findings", "AdvisoryStore", "Inventory", "VigilCore", "TestSupport"], exclude: ["Oracles"]),
+        .testTarget(name: "APITests", dependencies: ["vigil", "TestSupport"], exclude: ["Oracles"]),
         .testTarget(name: "CLITests", dependencies: ["CLI", "vigil", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -6,7 +6,7 @@ public struct VigilCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Self-hosted vulnerability management that speaks the Amazon Inspector API.",
-        subcommands: [VersionsCommand.self, DatabaseCommand.self, SBOMCommand.self, ScanCommand.self, CVSSCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, KeysCommand.self, ScanCommand.self, SBOMCommand.self, DatabaseCommand.self, VersionsCommand.self, CVSSCommand.self, BenchCommand.self]
     )
 
     public init() {}

@@ -18,6 +18,7 @@ public enum Subprocess {
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Runs `executable` with `input` as standard input (through a file, so a large input can never

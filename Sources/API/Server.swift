@@ -1,0 +1,113 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Storage
+
+/// `vigil serve`: the inspector2 and inspector-scan wire protocols over HTTP. Every request but
+/// `/healthz` and `/metrics` is routed by botocore's request URI templates, authenticated with SigV4
+/// against the principals in the store, authorised by the principal's built-in policy, then
+/// answered by the operation, or by `NotImplemented` naming it.
+public enum VigilServer {
+    public static func run(host: String, port: Int, store: ServiceStore, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let router = Router()
+        router.get("/healthz") { _, _ in "ok\n" }
+        router.get("/metrics") { _, _ in Metrics.shared.text() }
+        router.middlewares.add(InspectorMiddleware(operations: Operations(store: store), store: store, logger: logger))
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "vigil"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
+            logger: logger
+        )
+        try await app.runService()
+    }
+}
+
+/// Request counters for `/metrics` (Prometheus text format).
+final class Metrics: @unchecked Sendable {
+    static let shared = Metrics()
+    private let lock = NSLock()
+    private var counts: [String: Int] = [:]
+
+    func count(operation: String, status: Int) {
+        lock.withLock { counts["operation=\"\(operation)\",status=\"\(status)\"", default: 0] += 1 }
+    }
+
+    func text() -> String {
+        lock.withLock {
+            "# HELP vigil_requests_total API requests by operation and status.\n# TYPE vigil_requests_total counter\n"
+                + counts.keys.sorted().map { "vigil_requests_total{\($0)} \(counts[$0]!)" }.joined(separator: "\n") + "\n"
+        }
+    }
+}
+
+struct InspectorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let operations: Operations
+    let store: ServiceStore
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let raw = request.uri.string
+        let rawPath = String(raw.prefix { $0 != "?" })
+        if rawPath == "/healthz" || rawPath == "/metrics" { return try await next(request, context) }
+        var request = request
+        var operationName = "unknown"
+        do {
+            guard let (spec, parameters) = OperationSpec.route(method: request.method.rawValue, path: rawPath) else {
+                throw OperationSpec.exists(path: rawPath)
+                    ? AWSError(status: 405, type: "MethodNotAllowedException", message: "\(request.method.rawValue) is not allowed on \(rawPath)")
+                    : AWSError(status: 404, type: "UnknownOperationException", message: "No inspector2 operation at \(request.method.rawValue) \(rawPath)")
+            }
+            operationName = spec.name
+            let body = try await request.collectBody(upTo: 8 << 20)
+            let bodyData = Data(body.readableBytesView)
+            var headers: [String: [String]] = [:]
+            for field in request.headers { headers[field.name.canonicalName.lowercased(), default: []].append(field.value) }
+            if headers["host"] == nil, let authority = request.head.authority { headers["host"] = [authority] }
+            let signedRequest = SigV4.Request(method: request.method.rawValue, rawPath: rawPath,
+                                              rawQuery: raw.contains("?") ? String(raw.drop { $0 != "?" }.dropFirst()) : "",
+                                              headers: headers, body: bodyData)
+            let signed = try SigV4.parse(signedRequest)
+            let principal: ServiceStore.Principal
+            do {
+                guard let found = try store.principal(accessKeyID: signed.accessKeyID) else {
+                    throw AWSError(status: 403, type: "UnrecognizedClientException", message: "The security token included in the request is invalid.")
+                }
+                principal = found
+            } catch let error as AWSError {
+                throw error
+            } catch {
+                throw AWSError.internal("credential store: \(error)")
+            }
+            try SigV4.verify(signedRequest, signed, secret: principal.secret, expectedService: spec.service == "inspector-scan" ? "inspector-scan" : "inspector2")
+            try Policy.authorize(principal, action: "\(spec.service):\(spec.name)")
+            let call = Operations.Call(spec: spec, parameters: parameters, body: bodyData, principal: principal, region: signed.region)
+            let (status, json) = try operations.perform(call)
+            Metrics.shared.count(operation: spec.name, status: status)
+            return Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: json)))
+        } catch let error as AWSError {
+            Metrics.shared.count(operation: operationName, status: error.status)
+            logger.info("request refused", metadata: ["operation": "\(operationName)", "status": "\(error.status)", "type": "\(error.type)"])
+            var headers: HTTPFields = [.contentType: "application/json"]
+            headers[HTTPField.Name("x-amzn-ErrorType")!] = error.type
+            return Response(status: .init(code: error.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: error.body)))
+        }
+    }
+}
+
+/// The built-in policies: `full` allows every action; `read-only` allows `inspector2:List*`,
+/// `Get*`, `BatchGet*`, `Search*` and `inspector-scan:ScanSbom`.
+enum Policy {
+    static func authorize(_ principal: ServiceStore.Principal, action: String) throws(AWSError) {
+        switch principal.policy {
+        case "full": return
+        case "read-only":
+            let name = action.split(separator: ":").last.map(String.init) ?? action
+            if ["List", "Get", "BatchGet", "Search", "Describe"].contains(where: { name.hasPrefix($0) }) || action == "inspector-scan:ScanSbom" { return }
+        default: break
+        }
+        throw AWSError.accessDenied("User: arn:aws:iam::\(principal.accountID):user/\(principal.accessKeyID) is not authorized to perform: \(action)")
+    }
+}

@@ -1,0 +1,149 @@
+import Crypto
+import Foundation
+
+/// AWS Signature Version 4 verification (docs: "Create a signed AWS API request"): the canonical
+/// request from method, path, query, signed headers and the payload's SHA-256; the string to sign
+/// with the credential scope; the signing key derived from the secret by HMAC-SHA256 over date,
+/// region, service and `aws4_request`; a constant-time comparison; at most 15 minutes of skew.
+struct SigV4 {
+    struct Request {
+        var method: String
+        /// The path as sent, still percent-encoded.
+        var rawPath: String
+        /// The query string as sent, without `?`.
+        var rawQuery: String
+        /// Header names lowercased, each with its values in order.
+        var headers: [String: [String]]
+        var body: Data
+    }
+
+    struct Signed {
+        var accessKeyID: String
+        var date: String
+        var region: String
+        var service: String
+        var signedHeaders: [String]
+        var signature: String
+    }
+
+    static let maxSkew: TimeInterval = 15 * 60
+
+    /// The parts of the `Authorization` header.
+    static func parse(_ request: Request) throws(AWSError) -> Signed {
+        guard let header = request.headers["authorization"]?.first else {
+            throw AWSError(status: 403, type: "MissingAuthenticationTokenException", message: "Missing Authentication Token")
+        }
+        guard header.hasPrefix("AWS4-HMAC-SHA256 ") else {
+            throw AWSError(status: 403, type: "IncompleteSignatureException", message: "Unsupported Authorization header: only AWS4-HMAC-SHA256 is accepted")
+        }
+        var fields: [String: String] = [:]
+        for part in header.dropFirst("AWS4-HMAC-SHA256 ".count).split(separator: ",") {
+            let trimmed = part.trimmingCharacters(in: .whitespaces)
+            guard let eq = trimmed.firstIndex(of: "=") else { continue }
+            fields[String(trimmed[..<eq])] = String(trimmed[trimmed.index(after: eq)...])
+        }
+        guard let credential = fields["Credential"], let signedHeaders = fields["SignedHeaders"], let signature = fields["Signature"] else {
+            throw AWSError(status: 403, type: "IncompleteSignatureException",
+                           message: "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters")
+        }
+        let scope = credential.split(separator: "/").map(String.init)
+        guard scope.count == 5, scope[4] == "aws4_request" else {
+            throw AWSError(status: 403, type: "IncompleteSignatureException", message: "Credential should be scoped to a valid region and service: '\(credential)'")
+        }
+        return Signed(accessKeyID: scope[0], date: scope[1], region: scope[2], service: scope[3],
+                      signedHeaders: signedHeaders.split(separator: ";").map(String.init), signature: signature)
+    }
+
+    /// Checks the signature with `secret`; throws AWS's errors for every mismatch.
+    static func verify(_ request: Request, _ signed: Signed, secret: String, expectedService: String, now: Date = Date()) throws(AWSError) {
+        guard signed.service == expectedService else {
+            throw AWSError(status: 403, type: "InvalidSignatureException", message: "Credential should be scoped to correct service: '\(expectedService)'.")
+        }
+        guard let amzDate = request.headers["x-amz-date"]?.first, let instant = Self.parseAmzDate(amzDate) else {
+            throw AWSError(status: 403, type: "IncompleteSignatureException", message: "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
+        }
+        guard amzDate.hasPrefix(signed.date) else {
+            throw AWSError(status: 403, type: "InvalidSignatureException", message: "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '\(signed.date)' != '\(amzDate.prefix(8))'")
+        }
+        if abs(instant.timeIntervalSince(now)) > maxSkew {
+            throw AWSError(status: 403, type: "InvalidSignatureException",
+                           message: "Signature expired: \(amzDate) is now earlier than \(Self.formatAmzDate(now.addingTimeInterval(-maxSkew))) (\(Self.formatAmzDate(now)) - 15 min.)")
+        }
+        guard signed.signedHeaders.contains("host") else {
+            throw AWSError(status: 403, type: "InvalidSignatureException", message: "'Host' must be a 'SignedHeader' in the AWS Authorization.")
+        }
+        let canonical = canonicalRequest(request, signedHeaders: signed.signedHeaders)
+        let scope = "\(signed.date)/\(signed.region)/\(signed.service)/aws4_request"
+        let stringToSign = "AWS4-HMAC-SHA256\n\(amzDate)\n\(scope)\n\(hex(SHA256.hash(data: Data(canonical.utf8))))"
+        var key = SymmetricKey(data: Data("AWS4\(secret)".utf8))
+        for part in [signed.date, signed.region, signed.service, "aws4_request"] {
+            key = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Data(part.utf8), using: key)))
+        }
+        let expected = hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
+        guard constantTimeEqual(expected, signed.signature.lowercased()) else {
+            throw AWSError(status: 403, type: "InvalidSignatureException",
+                           message: "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
+        }
+    }
+
+    static func canonicalRequest(_ request: Request, signedHeaders: [String]) -> String {
+        // Non-S3 services encode the (already encoded) path once more.
+        let path = encode(request.rawPath.isEmpty ? "/" : request.rawPath, keepSlash: true)
+        let query = request.rawQuery.split(separator: "&").compactMap { pair -> (String, String)? in
+            guard !pair.isEmpty else { return nil }
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = decode(String(parts[0])), value = parts.count > 1 ? decode(String(parts[1])) : ""
+            return (encode(key, keepSlash: false), encode(value, keepSlash: false))
+        }.sorted { $0.0 == $1.0 ? $0.1 < $1.1 : $0.0 < $1.0 }.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
+        let headers = signedHeaders.map { name -> String in
+            let values = (request.headers[name] ?? []).map { $0.trimmingCharacters(in: .whitespaces).split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+            return "\(name):\(values.joined(separator: ","))"
+        }.joined(separator: "\n")
+        return [request.method, path, query, headers + "\n", signedHeaders.joined(separator: ";"), hex(SHA256.hash(data: request.body))].joined(separator: "\n")
+    }
+
+    /// RFC 3986 unreserved characters stay; everything else is %XX (upper case).
+    static func encode(_ text: String, keepSlash: Bool) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            let c = Character(Unicode.Scalar(byte))
+            if (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || "-_.~".contains(c) || (keepSlash && c == "/") {
+                out.append(c)
+            } else {
+                out += String(format: "%%%02X", byte)
+            }
+        }
+        return out
+    }
+
+    static func decode(_ text: String) -> String {
+        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? text
+    }
+
+    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+        digest.map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        var difference = UInt8(x.count == y.count ? 0 : 1)
+        for k in 0..<max(x.count, y.count) { difference |= (k < x.count ? x[k] : 0) ^ (k < y.count ? y[k] : 0) }
+        return difference == 0
+    }
+
+    static func parseAmzDate(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return formatter.date(from: text)
+    }
+
+    static func formatAmzDate(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return formatter.string(from: date)
+    }
+}

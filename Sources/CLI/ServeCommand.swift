@@ -1,0 +1,69 @@
+import API
+import ArgumentParser
+import Foundation
+import Logging
+import Storage
+
+/// `vigil serve`: the inspector2 API on the embedded default (SQLite in the data directory).
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the inspector2 API (use the AWS CLI or boto3 with --endpoint-url).",
+        discussion: """
+        The first start creates an admin account and access key and prints them once on standard output \
+        (the secret is kept sealed in the data directory, under secret.key). VIGIL_BOOTSTRAP_ACCESS_KEY_ID, \
+        VIGIL_BOOTSTRAP_SECRET_ACCESS_KEY and VIGIL_BOOTSTRAP_ACCOUNT_ID set them explicitly. SIGTERM or \
+        SIGINT stop the server gracefully. /healthz answers "ok"; /metrics serves Prometheus counters.
+        """
+    )
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on (0: any free port, printed at start).") var port = 8080
+    @OptionGroup var data: DataDirectoryOptions
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = ProcessInfo.processInfo.environment["VIGIL_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+            return handler
+        }
+        let logger = Logger(label: "vigil")
+        let store: ServiceStore
+        do {
+            store = try ServiceStore(dataDirectory: data.url)
+            try bootstrap(store)
+        } catch {
+            StandardStreams.error("vigil: \(error)")
+            throw ExitCode(2)
+        }
+        try await VigilServer.run(host: host, port: port, store: store, logger: logger) { bound in
+            StandardStreams.error("vigil: serving inspector2 on http://\(host):\(bound) (data in \(data.url.path))")
+        }
+    }
+
+    /// The admin principal: from the environment when given, else created once and printed.
+    func bootstrap(_ store: ServiceStore) throws {
+        let environment = ProcessInfo.processInfo.environment
+        if let key = environment["VIGIL_BOOTSTRAP_ACCESS_KEY_ID"], let secret = environment["VIGIL_BOOTSTRAP_SECRET_ACCESS_KEY"] {
+            let account = environment["VIGIL_BOOTSTRAP_ACCOUNT_ID"] ?? "000000000000"
+            guard account.count == 12, account.allSatisfy(\.isNumber) else { throw ValidationError("VIGIL_BOOTSTRAP_ACCOUNT_ID must be 12 digits") }
+            guard key.count >= 16, secret.count >= 16 else { throw ValidationError("bootstrap access key id and secret must be at least 16 characters") }
+            try store.addPrincipal(.init(accessKeyID: key, accountID: account, secret: secret, policy: "full"))
+            return
+        }
+        guard try store.principalCount() == 0 else { return }
+        var generator = SystemRandomNumberGenerator()
+        let upper = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+        let secretAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+        let key = "AKIA" + String((0..<16).map { _ in upper.randomElement(using: &generator)! })
+        let secret = String((0..<40).map { _ in secretAlphabet.randomElement(using: &generator)! })
+        let account = String((0..<12).map { _ in "0123456789".randomElement(using: &generator)! })
+        try store.addPrincipal(.init(accessKeyID: key, accountID: account, secret: secret, policy: "full"))
+        StandardStreams.output(Data("""
+            Created the admin account \(account) and its access key (shown only now):
+              AWS_ACCESS_KEY_ID=\(key)
+              AWS_SECRET_ACCESS_KEY=\(secret)
+
+            """.utf8))
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `vigil serve` started on 127.0.0.1 (a free port) with a bootstrap key, killed when released.
+final class ServeProcess: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+    let data: ScratchDirectory
+    static let key = "AKIAVIGILTESTADMIN01", secret = "vigil-test-secret-0123456789abcdef", account = "111122223333"
+
+    static var vigil: URL {
+        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var directory = testBinary.deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: directory.appending(path: "vigil").path), directory.path != "/" {
+            directory = directory.deletingLastPathComponent()
+        }
+        return directory.appending(path: "vigil")
+    }
+
+    init() throws {
+        data = try ScratchDirectory()
+        process.executableURL = Self.vigil
+        process.arguments = ["serve", "--port", "0", "--data-dir", data.url.path]
+        var environment = ProcessInfo.processInfo.environment
+        environment["VIGIL_BOOTSTRAP_ACCESS_KEY_ID"] = Self.key
+        environment["VIGIL_BOOTSTRAP_SECRET_ACCESS_KEY"] = Self.secret
+        environment["VIGIL_BOOTSTRAP_ACCOUNT_ID"] = Self.account
+        process.environment = environment
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var text = ""
+        var found: Int?
+        let deadline = Date().addingTimeInterval(30)
+        while found == nil, Date() < deadline {
+            let byte = errors.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty { break }
+            text += String(decoding: byte, as: UTF8.self)
+            if let range = text.range(of: "serving inspector2 on http://127.0.0.1:"), let end = text[range.upperBound...].firstIndex(of: " ") {
+                found = Int(text[range.upperBound..<end])
+            }
+        }
+        guard let found else {
+            kill(process.processIdentifier, SIGKILL)
+            throw Subprocess.Failure(description: "vigil serve did not start: \(text)")
+        }
+        port = found
+        // Keep draining the log so the server never blocks on a full pipe.
+        errors.fileHandleForReading.readabilityHandler = { handle in _ = handle.availableData }
+    }
+
+    var endpoint: String { "http://127.0.0.1:\(port)" }
+
+    /// `vigil keys create --json` against the same data directory.
+    func createKey(account: String, policy: String) throws -> (String, String) {
+        let result = try Subprocess.run(Self.vigil, ["keys", "create", "--data-dir", data.url.path, "--account", account, "--policy", policy, "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: String] ?? [:]
+        return (object["accessKeyId"] ?? "", object["secretAccessKey"] ?? "")
+    }
+
+    func stop() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    deinit { stop() }
+}
+
+@Suite(.serialized) struct APITests {
+    @Test(.timeLimit(.minutes(3)))
+    func healthAndMetrics() throws {
+        let server = try ServeProcess()
+        #expect(try Subprocess.lines(["curl", "-s", server.endpoint + "/healthz"]) == ["ok"])
+        let metrics = try Subprocess.lines(["curl", "-s", server.endpoint + "/metrics"])
+        #expect(metrics.first?.hasPrefix("# HELP vigil_requests_total") == true)
+        server.stop()
+    }
+
+    /// The AWS CLI, unchanged, with --endpoint-url.
+    @Test(.timeLimit(.minutes(3)))
+    func awsCLISeedWorkflow() throws {
+        let server = try ServeProcess()
+        let environment = ["AWS_ACCESS_KEY_ID": ServeProcess.key, "AWS_SECRET_ACCESS_KEY": ServeProcess.secret, "AWS_DEFAULT_REGION": "us-east-1",
+                           "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"]
+        func aws(_ arguments: [String]) throws -> Subprocess.Result {
+            try Subprocess.run(URL(fileURLWithPath: "/usr/bin/env"), ["aws", "--endpoint-url", server.endpoint, "inspector2"] + arguments, environment: environment)
+        }
+        let enabled = try aws(["enable", "--resource-types", "EC2", "ECR"])
+        #expect(enabled.status == 0, "\(enabled.errors)")
+        #expect(enabled.output.contains("\"ec2\": \"ENABLED\""))
+        let status = try aws(["batch-get-account-status"])
+        #expect(status.output.contains("\"accountId\": \"111122223333\""))
+        let disabled = try aws(["disable", "--resource-types", "EC2"])
+        #expect(disabled.output.contains("\"ec2\": \"DISABLED\""))
+        let findings = try aws(["list-findings"])
+        #expect(findings.status != 0)
+        #expect(findings.errors.contains("An error occurred (NotImplemented) when calling the ListFindings operation: ListFindings is not implemented by this Vigil server yet"))
+        server.stop()
+    }
+
+    /// boto3 and botocore's signer: the enable/disable workflow, every operation of the model
+    /// routed, and every authentication and authorisation failure refused as AWS refuses it.
+    @Test(.timeLimit(.minutes(3)))
+    func boto3Checks() throws {
+        let server = try ServeProcess()
+        let (readOnlyKey, readOnlySecret) = try server.createKey(account: ServeProcess.account, policy: "read-only")
+        let (otherKey, otherSecret) = try server.createKey(account: "444455556666", policy: "full")
+        let script = Repository.root.appending(path: "Tests/APITests/Oracles/drive_api.py").path
+        let result = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/env"), [
+            "python3", script, server.endpoint, ServeProcess.key, ServeProcess.secret, ServeProcess.account,
+            readOnlyKey, readOnlySecret, otherKey, otherSecret, "444455556666",
+        ])
+        #expect(result.status == 0, "\(result.output)\(result.errors)")
+        let passed = result.output.split(separator: "\n").filter { $0.hasPrefix("ok ") }
+        #expect(passed.count == 23, "\(result.output)")
+        #expect(!result.output.contains("FAIL"), "\(result.output)")
+        server.stop()
+    }
+}

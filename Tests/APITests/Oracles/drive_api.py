@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Drives a running `vigil serve` with boto3/botocore exactly as Inspector users do, printing
+"ok NAME" for each check that holds and "FAIL NAME: why" for each that does not.
+  drive_api.py ENDPOINT ADMIN_KEY ADMIN_SECRET ADMIN_ACCOUNT READONLY_KEY READONLY_SECRET OTHER_KEY OTHER_SECRET OTHER_ACCOUNT
+"""
+import datetime, gzip, json, os, sys
+import boto3, botocore
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
+import urllib.request, urllib.error
+
+endpoint, key, secret, account, ro_key, ro_secret, other_key, other_secret, other_account = sys.argv[1:10]
+region = "eu-west-1"
+failures = 0
+
+def check(name, condition, why=""):
+    global failures
+    if condition:
+        print("ok", name)
+    else:
+        failures += 1
+        print("FAIL %s: %s" % (name, why))
+
+def client(k, s):
+    return boto3.client("inspector2", endpoint_url=endpoint, region_name=region, aws_access_key_id=k, aws_secret_access_key=s)
+
+def error_code(call):
+    try:
+        call()
+        return None
+    except ClientError as e:
+        return e.response["Error"]["Code"]
+
+admin = client(key, secret)
+# The seed workflow: enable, status, disable.
+r = admin.enable(resourceTypes=["EC2", "ECR"])
+check("enable", r["accounts"][0]["resourceStatus"]["ec2"] == "ENABLED" and r["accounts"][0]["resourceStatus"]["lambda"] == "DISABLED", r)
+s = admin.batch_get_account_status()
+check("status-enabled", s["accounts"][0]["accountId"] == account and s["accounts"][0]["state"]["status"] == "ENABLED", s)
+r = admin.disable(resourceTypes=["EC2"])
+check("disable-one", r["accounts"][0]["resourceStatus"]["ec2"] == "DISABLED" and r["accounts"][0]["resourceStatus"]["ecr"] == "ENABLED", r)
+r = admin.disable()
+check("disable-all", r["accounts"][0]["status"] == "DISABLED", r)
+# Regions are separate.
+admin.enable(resourceTypes=["LAMBDA"])
+other_region = boto3.client("inspector2", endpoint_url=endpoint, region_name="us-east-2", aws_access_key_id=key, aws_secret_access_key=secret)
+s = other_region.batch_get_account_status()
+check("region-partition", s["accounts"][0]["resourceState"]["lambda"]["status"] == "DISABLED", s)
+# Validation in AWS's form (botocore's own checks switched off so the server sees the bad input).
+from botocore.config import Config
+unchecked = boto3.client("inspector2", endpoint_url=endpoint, region_name=region, aws_access_key_id=key, aws_secret_access_key=secret,
+                         config=Config(parameter_validation=False))
+code = error_code(lambda: unchecked.enable(resourceTypes=["EC2"], accountIds=["123"]))
+check("validation-pattern", code == "ValidationException", code)
+check("validation-enum", error_code(lambda: unchecked.enable(resourceTypes=["MAINFRAME"])) == "ValidationException")
+check("validation-required", error_code(lambda: unchecked.enable()) == "ValidationException")
+try:
+    unchecked.enable(resourceTypes=["EC2"], accountIds=["123"])
+except ClientError as e:
+    check("validation-message", e.response["Error"]["Message"].startswith("1 validation error detected"), e.response)
+
+# Every operation of the model is routed: unbuilt ones answer NotImplemented, never 404.
+model = json.load(gzip.open(os.path.join(os.path.dirname(botocore.__file__), "data/inspector2/2020-06-08/service-2.json.gz")))
+credentials = Credentials(key, secret)
+implemented = {"Enable", "Disable", "BatchGetAccountStatus"}
+routed = 0
+for name, op in model["operations"].items():
+    path = op["http"]["requestUri"].split("?")[0]
+    for part in [p for p in path.split("/") if p.startswith("{")]:
+        path = path.replace(part, "x")
+    request = AWSRequest(method=op["http"]["method"], url=endpoint + path, data=b"{}", headers={"Content-Type": "application/json"})
+    SigV4Auth(credentials, "inspector2", region).add_auth(request)
+    prepared = request.prepare()
+    try:
+        with urllib.request.urlopen(urllib.request.Request(prepared.url, data=prepared.body, headers=dict(prepared.headers), method=prepared.method)) as response:
+            status, kind = response.status, None
+    except urllib.error.HTTPError as e:
+        status, kind = e.code, e.headers.get("x-amzn-ErrorType")
+    if name in implemented:
+        ok = status in (200, 400)
+    else:
+        ok = status == 501 and kind == "NotImplemented"
+    routed += ok
+    if not ok:
+        check("routed-" + name, False, (status, kind))
+check("all-operations-routed", routed == len(model["operations"]), "%d of %d" % (routed, len(model["operations"])))
+
+# Authentication failures.
+def raw(method, path, body=b"{}", sign_key=key, sign_secret=secret, service="inspector2", sign_region=region, when=None, tamper=None, drop=None):
+    request = AWSRequest(method=method, url=endpoint + path, data=body, headers={"Content-Type": "application/json"})
+    auth = SigV4Auth(Credentials(sign_key, sign_secret), service, sign_region)
+    if when:
+        # botocore reads the clock through its module's datetime: sign as if it were `when`.
+        import botocore.auth as botocore_auth
+        real = botocore_auth.datetime.datetime
+        class Then(real):
+            @classmethod
+            def utcnow(cls):
+                return when.replace(tzinfo=None)
+            @classmethod
+            def now(cls, tz=None):
+                return when if tz else when.replace(tzinfo=None)
+        botocore_auth.datetime.datetime = Then
+        try:
+            auth.add_auth(request)
+        finally:
+            botocore_auth.datetime.datetime = real
+    else:
+        auth.add_auth(request)
+    prepared = request.prepare()
+    headers = dict(prepared.headers)
+    if drop:
+        headers.pop(drop, None)
+    data = tamper if tamper is not None else prepared.body
+    try:
+        with urllib.request.urlopen(urllib.request.Request(prepared.url, data=data, headers=headers, method=method)) as response:
+            return response.status, None
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("x-amzn-ErrorType")
+
+check("signed-ok", raw("POST", "/status/batch/get") == (200, None))
+check("wrong-secret", raw("POST", "/status/batch/get", sign_secret="not-the-secret") == (403, "InvalidSignatureException"))
+check("unknown-key", raw("POST", "/status/batch/get", sign_key="AKIAUNKNOWNKEY000000") == (403, "UnrecognizedClientException"))
+past = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=20)
+check("expired-date", raw("POST", "/status/batch/get", when=past) == (403, "InvalidSignatureException"))
+check("wrong-service", raw("POST", "/status/batch/get", service="s3")[1] == "InvalidSignatureException")
+check("tampered-body", raw("POST", "/status/batch/get", tamper=b'{"accountIds": ["999999999999"]}') == (403, "InvalidSignatureException"))
+check("missing-authorization", raw("POST", "/status/batch/get", drop="Authorization") == (403, "MissingAuthenticationTokenException"))
+check("missing-date", raw("POST", "/status/batch/get", drop="X-Amz-Date")[0] == 403)
+
+# Authorisation: a read-only key may read but not enable; another account sees only itself.
+readonly = client(ro_key, ro_secret)
+check("read-only-reads", readonly.batch_get_account_status()["accounts"][0]["accountId"] == account)
+check("read-only-cannot-enable", error_code(lambda: readonly.enable(resourceTypes=["EC2"])) == "AccessDeniedException")
+other = client(other_key, other_secret)
+r = other.batch_get_account_status(accountIds=[account])
+check("other-account-denied", r["accounts"] == [] and r["failedAccounts"][0]["errorCode"] == "ACCESS_DENIED", r)
+r = other.enable(resourceTypes=["EC2"], accountIds=[account])
+check("other-account-cannot-enable", r["accounts"] == [] and r["failedAccounts"][0]["errorCode"] == "ACCESS_DENIED", r)
+s = admin.batch_get_account_status()
+check("admin-unchanged-by-other", s["accounts"][0]["resourceState"]["ec2"]["status"] == "DISABLED", s)
+sys.exit(1 if failures else 0)
