@@ -58,6 +58,7 @@ let package = Package(
             dependencies: [
                 "VigilCore", "Versions", "Advisories", "AdvisoryStore", "Inventory", "Archives", "Matching", "Findings", "API", "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         // The `vigil` executable: a one-line dispatcher into CLI.

@@ -147,3 +147,27 @@ struct SigV4 {
         return formatter.string(from: date)
     }
 }
+
+/// Signs requests with SigV4 (Vigil's own clients and benchmarks; the AWS CLI signs for itself).
+public enum SigV4Signer {
+    /// The headers to add to a request: `X-Amz-Date`, `Authorization` (and `Host` as given).
+    public static func headers(method: String, path: String, query: String = "", host: String, body: Data,
+                               accessKeyID: String, secret: String, region: String, service: String = "inspector2",
+                               date: Date = Date()) -> [(String, String)] {
+        let amzDate = SigV4.formatAmzDate(date)
+        let day = String(amzDate.prefix(8))
+        let signedHeaders = ["host", "x-amz-date"]
+        let request = SigV4.Request(method: method, rawPath: path, rawQuery: query,
+                                    headers: ["host": [host], "x-amz-date": [amzDate]], body: body)
+        let canonical = SigV4.canonicalRequest(request, signedHeaders: signedHeaders)
+        let scope = "\(day)/\(region)/\(service)/aws4_request"
+        let stringToSign = "AWS4-HMAC-SHA256\n\(amzDate)\n\(scope)\n\(SigV4.hex(SHA256.hash(data: Data(canonical.utf8))))"
+        var key = SymmetricKey(data: Data("AWS4\(secret)".utf8))
+        for part in [day, region, service, "aws4_request"] {
+            key = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Data(part.utf8), using: key)))
+        }
+        let signature = SigV4.hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
+        return [("X-Amz-Date", amzDate),
+                ("Authorization", "AWS4-HMAC-SHA256 Credential=\(accessKeyID)/\(scope), SignedHeaders=\(signedHeaders.joined(separator: ";")), Signature=\(signature)")]
+    }
+}

@@ -1,4 +1,6 @@
+import API
 import AdvisoryStore
+import AsyncHTTPClient
 import Archives
 import ArgumentParser
 import Foundation
@@ -6,7 +8,10 @@ import Foundation
 import Glibc
 #endif
 import Inventory
+import Logging
 import Matching
+import NIOCore
+import Storage
 import Versions
 import VigilCore
 
@@ -15,7 +20,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run benchmarks and print figures (ratios against a baseline from the same run).",
-        subcommands: [Versions.self, Database.self, InventoryBench.self, ImageBench.self, MatchBench.self]
+        subcommands: [Versions.self, Database.self, InventoryBench.self, ImageBench.self, MatchBench.self, APIBench.self]
     )
 
     struct Versions: ParsableCommand {
@@ -285,6 +290,73 @@ extension BenchCommand {
             }
             print("inventory: \(inventory.count) packages over \(families.count) ecosystems; \(found) matches")
             print("match: \(String(format: "%.1f", matchBest * 1000)) ms (best of 3); store lookups alone: \(String(format: "%.1f", lookupBest * 1000)) ms; ratio \(String(format: "%.2f", matchBest / lookupBest))")
+        }
+    }
+}
+
+extension BenchCommand {
+    struct APIBench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "api",
+            abstract: "Authenticated requests per second against an in-process vigil serve on 127.0.0.1.",
+            discussion: """
+            Each request is a SigV4-signed BatchGetAccountStatus (a cheap read). The baseline is GET /healthz             (no authentication, no store) on the same server, in the same run, with the same concurrency.
+            """
+        )
+
+        @Option(help: "Requests per measurement.") var requests = 5_000
+        @Option(help: "Requests in flight at once.") var concurrency = 16
+
+        func run() async throws {
+            let data = FileManager.default.temporaryDirectory.appending(path: "vigil-bench-api-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: data) }
+            let store = try ServiceStore(dataDirectory: data)
+            let (key, secret, account) = ("AKIAVIGILBENCHMARK01", "vigil-bench-secret-0123456789", "123456789012")
+            try store.addPrincipal(.init(accessKeyID: key, accountID: account, secret: secret, policy: "full"))
+            let (ports, continuation) = AsyncStream<Int>.makeStream()
+            var logger = Logger(label: "vigil-bench")
+            logger.logLevel = .error
+            let server = Task { try await VigilServer.run(host: "127.0.0.1", port: 0, store: store, logger: logger) { continuation.yield($0) } }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw ValidationError("the server did not start") }
+            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+                                    configuration: .init(timeout: .init(connect: .seconds(5), read: .seconds(30))))
+            func measure(signed: Bool) async throws -> Double {
+                let start = ContinuousClock.now
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    var issued = 0
+                    func issue() {
+                        group.addTask {
+                            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)" + (signed ? "/status/batch/get" : "/healthz"))
+                            if signed {
+                                let body = Data("{}".utf8)
+                                request.method = .POST
+                                for (name, value) in SigV4Signer.headers(method: "POST", path: "/status/batch/get", host: "127.0.0.1:\(port)", body: body,
+                                                                          accessKeyID: key, secret: secret, region: "eu-west-1") {
+                                    request.headers.add(name: name, value: value)
+                                }
+                                request.body = .bytes(ByteBuffer(bytes: body))
+                            }
+                            let response = try await client.execute(request, timeout: .seconds(30))
+                            guard response.status == .ok else { throw ValidationError("status \(response.status.code)") }
+                            _ = try await response.body.collect(upTo: 1 << 20)
+                        }
+                        issued += 1
+                    }
+                    for _ in 0..<min(concurrency, requests) { issue() }
+                    while try await group.next() != nil {
+                        if issued < requests { issue() }
+                    }
+                }
+                return Double(requests) / (ContinuousClock.now - start).seconds
+            }
+            _ = try await measure(signed: true)  // warm up connections and caches
+            let health = try await measure(signed: false)
+            let signed = try await measure(signed: true)
+            try await client.shutdown()
+            server.cancel()
+            print("requests: \(requests) at concurrency \(concurrency) on 127.0.0.1")
+            print("signed BatchGetAccountStatus: \(Int(signed)) req/s; GET /healthz: \(Int(health)) req/s; ratio \(String(format: "%.2f", signed / health))")
         }
     }
 }
