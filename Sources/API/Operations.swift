@@ -21,6 +21,11 @@ struct Operations: Sendable {
             case "Enable": output = try enable(call, input)
             case "Disable": output = try disable(call, input)
             case "BatchGetAccountStatus": output = try batchGetAccountStatus(call, input)
+            case "ListAccountPermissions": output = try listAccountPermissions(call, input)
+            case "GetConfiguration": output = try getConfiguration(call)
+            case "UpdateConfiguration": output = try updateConfiguration(call, input)
+            case "GetEc2DeepInspectionConfiguration": output = try deepInspection(call)
+            case "UpdateEc2DeepInspectionConfiguration": output = try updateDeepInspection(call, input)
             default: throw AWSError.notImplemented(call.spec.name)
             }
         } catch let error as AWSError {
@@ -123,5 +128,128 @@ struct Operations: Sendable {
             accounts.append(["accountId": id, "state": ["status": status.values.contains("ENABLED") ? "ENABLED" : "DISABLED"], "resourceState": resourceState])
         }
         return ["accounts": accounts, "failedAccounts": failed]
+    }
+
+    // MARK: Permissions and configuration
+
+    static func enumValue(_ input: [String: Any], _ key: String, _ allowed: [String], path: String) throws -> String? {
+        guard let value = input[key] else { return nil }
+        guard let text = value as? String, allowed.contains(text) else {
+            throw AWSError.validation("1 validation error detected: Value '\(value)' at '\(path)' failed to satisfy constraint: Member must satisfy enum value set: [\(allowed.joined(separator: ", "))]",
+                                      fields: [["name": path, "message": "Member must satisfy enum value set"]])
+        }
+        return text
+    }
+
+    /// What the caller's key may do: the scanning switches for each service under the full policy,
+    /// nothing under read-only. `nextToken` is an opaque offset.
+    func listAccountPermissions(_ call: Call, _ input: [String: Any]) throws -> [String: Any] {
+        let service = try Self.enumValue(input, "service", ["EC2", "ECR", "LAMBDA"], path: "service")
+        var permissions: [[String: String]] = []
+        if call.principal.policy == "full" {
+            for s in ["EC2", "ECR", "LAMBDA"] where service == nil || service == s {
+                for operation in ["ENABLE_SCANNING", "DISABLE_SCANNING"] + (s == "ECR" ? ["ENABLE_REPOSITORY", "DISABLE_REPOSITORY"] : []) {
+                    permissions.append(["service": s, "operation": operation])
+                }
+            }
+        }
+        let maxResults = input["maxResults"] as? Int ?? 1024
+        guard (1...1024).contains(maxResults) else {
+            throw AWSError.validation("1 validation error detected: Value '\(maxResults)' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 1024",
+                                      fields: [["name": "maxResults", "message": "Member must have value between 1 and 1024"]])
+        }
+        let start = try Self.offset(input["nextToken"])
+        let page = Array(permissions.dropFirst(start).prefix(maxResults))
+        var out: [String: Any] = ["permissions": page]
+        if start + page.count < permissions.count { out["nextToken"] = Self.token(start + page.count) }
+        return out
+    }
+
+    static func token(_ offset: Int) -> String { Data("o:\(offset)".utf8).base64EncodedString() }
+
+    static func offset(_ value: Any?) throws -> Int {
+        guard let value else { return 0 }
+        guard let text = value as? String, let data = Data(base64Encoded: text), let decoded = String(data: data, encoding: .utf8),
+              decoded.hasPrefix("o:"), let offset = Int(decoded.dropFirst(2)), offset >= 0 else {
+            throw AWSError.validation("The nextToken is not valid", fields: [["name": "nextToken", "message": "Invalid token"]])
+        }
+        return offset
+    }
+
+    func stored(_ call: Call, _ name: String) throws -> ([String: Any], Double?) {
+        guard let (value, updated) = try store.setting(account: call.principal.accountID, region: call.region, name: name),
+              let object = try JSONSerialization.jsonObject(with: Data(value.utf8)) as? [String: Any] else { return ([:], nil) }
+        return (object, updated)
+    }
+
+    func save(_ call: Call, _ name: String, _ object: [String: Any]) throws {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        try store.setSetting(account: call.principal.accountID, region: call.region, name: name, value: String(decoding: data, as: UTF8.self))
+    }
+
+    func getConfiguration(_ call: Call) throws -> [String: Any] {
+        let (ecr, ecrUpdated) = try stored(call, "ecrConfiguration")
+        let (ec2, _) = try stored(call, "ec2Configuration")
+        var rescan: [String: Any] = [
+            "rescanDuration": ecr["rescanDuration"] ?? "LIFETIME", "status": "SUCCESS",
+            "pullDateRescanDuration": ecr["pullDateRescanDuration"] ?? "DAYS_90", "pullDateRescanMode": ecr["pullDateRescanMode"] ?? "LAST_PULL_DATE",
+        ]
+        if let ecrUpdated { rescan["updatedAt"] = ecrUpdated }
+        return ["ecrConfiguration": ["rescanDurationState": rescan],
+                "ec2Configuration": ["scanModeState": ["scanMode": ec2["scanMode"] ?? "EC2_SSM_AGENT_BASED", "scanModeStatus": "SUCCESS"]]]
+    }
+
+    func updateConfiguration(_ call: Call, _ input: [String: Any]) throws -> [String: Any] {
+        if input["ecrConfiguration"] == nil && input["ec2Configuration"] == nil {
+            throw AWSError.validation("Either ecrConfiguration or ec2Configuration must be given", reason: "OTHER")
+        }
+        if let ecr = input["ecrConfiguration"] {
+            guard let object = ecr as? [String: Any], object["rescanDuration"] != nil else {
+                throw AWSError.validation("1 validation error detected: Value null at 'ecrConfiguration.rescanDuration' failed to satisfy constraint: Member must not be null",
+                                          fields: [["name": "ecrConfiguration.rescanDuration", "message": "Member must not be null"]])
+            }
+            var saved: [String: Any] = [:]
+            saved["rescanDuration"] = try Self.enumValue(object, "rescanDuration", ["LIFETIME", "DAYS_30", "DAYS_180", "DAYS_14", "DAYS_60", "DAYS_90"], path: "ecrConfiguration.rescanDuration")
+            saved["pullDateRescanDuration"] = try Self.enumValue(object, "pullDateRescanDuration", ["DAYS_14", "DAYS_30", "DAYS_60", "DAYS_90", "DAYS_180"], path: "ecrConfiguration.pullDateRescanDuration")
+            saved["pullDateRescanMode"] = try Self.enumValue(object, "pullDateRescanMode", ["LAST_PULL_DATE", "LAST_IN_USE_AT"], path: "ecrConfiguration.pullDateRescanMode")
+            try save(call, "ecrConfiguration", saved)
+        }
+        if let ec2 = input["ec2Configuration"] {
+            guard let object = ec2 as? [String: Any], let mode = try Self.enumValue(object, "scanMode", ["EC2_SSM_AGENT_BASED", "EC2_HYBRID"], path: "ec2Configuration.scanMode") else {
+                throw AWSError.validation("1 validation error detected: Value null at 'ec2Configuration.scanMode' failed to satisfy constraint: Member must not be null",
+                                          fields: [["name": "ec2Configuration.scanMode", "message": "Member must not be null"]])
+            }
+            try save(call, "ec2Configuration", ["scanMode": mode])
+        }
+        return [:]
+    }
+
+    func deepInspection(_ call: Call) throws -> [String: Any] {
+        let (saved, _) = try stored(call, "ec2DeepInspection")
+        return ["packagePaths": saved["packagePaths"] ?? [String](), "orgPackagePaths": [String](),
+                "status": (saved["activated"] as? Bool ?? false) ? "ACTIVATED" : "DEACTIVATED"]
+    }
+
+    /// Deep-inspection paths as Inspector constrains them: at most 5, each matching its path pattern.
+    func updateDeepInspection(_ call: Call, _ input: [String: Any]) throws -> [String: Any] {
+        var (saved, _) = try stored(call, "ec2DeepInspection")
+        if let activate = input["activateDeepInspection"] {
+            guard let flag = activate as? Bool else { throw AWSError.validation("activateDeepInspection must be a boolean", reason: "CANNOT_PARSE") }
+            saved["activated"] = flag
+        }
+        if let paths = input["packagePaths"] {
+            guard let list = paths as? [String], list.count <= 5 else {
+                throw AWSError.validation("1 validation error detected: Value at 'packagePaths' failed to satisfy constraint: Member must have length less than or equal to 5",
+                                          fields: [["name": "packagePaths", "message": "Member must have length less than or equal to 5"]])
+            }
+            let pattern = try Regex("^(?:/(?:\\.[-\\w]+|[-\\w]+(?:\\.[-\\w]+)?))+/?$")
+            for path in list where path.isEmpty || path.count > 512 || (try? pattern.wholeMatch(in: path)) == nil {
+                throw AWSError.validation("1 validation error detected: Value '\(path)' at 'packagePaths' failed to satisfy constraint: Member must satisfy regular expression pattern",
+                                          fields: [["name": "packagePaths", "message": "Member must satisfy regular expression pattern"]])
+            }
+            saved["packagePaths"] = list
+        }
+        try save(call, "ec2DeepInspection", saved)
+        return try deepInspection(call)
     }
 }

@@ -64,6 +64,18 @@ public final class ServiceStore: @unchecked Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: """
+                CREATE TABLE setting (
+                    account_id TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    updated_at REAL NOT NULL,
+                    PRIMARY KEY (account_id, region, name)
+                );
+                """)
+        }
         try migrator.migrate(queue)
     }
 
@@ -97,6 +109,24 @@ public final class ServiceStore: @unchecked Sendable {
 
     public func accounts() throws -> [String] {
         try queue.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT account_id FROM principal ORDER BY account_id") }
+    }
+
+    // MARK: Settings
+
+    /// A JSON document kept per account and region (configuration, deep inspection), with when it
+    /// was last written.
+    public func setting(account: String, region: String, name: String) throws -> (value: String, updatedAt: Double)? {
+        try queue.read { db in
+            try Row.fetchOne(db, sql: "SELECT value, updated_at FROM setting WHERE account_id = ? AND region = ? AND name = ?",
+                             arguments: [account, region, name]).map { ($0[0], $0[1]) }
+        }
+    }
+
+    public func setSetting(account: String, region: String, name: String, value: String) throws {
+        try queue.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO setting VALUES (?, ?, ?, ?, ?)",
+                           arguments: [account, region, name, value, Date().timeIntervalSince1970.rounded()])
+        }
     }
 
     // MARK: Enablement

@@ -61,10 +61,29 @@ try:
 except ClientError as e:
     check("validation-message", e.response["Error"]["Message"].startswith("1 validation error detected"), e.response)
 
+# Permissions, with botocore's paginator over a page size of 2.
+pages = list(admin.get_paginator("list_account_permissions").paginate(PaginationConfig={"PageSize": 2}))
+permissions = [p for page in pages for p in page["permissions"]]
+check("permissions-paginated", len(pages) == 4 and len(permissions) == 8 and {"service": "ECR", "operation": "ENABLE_REPOSITORY"} in permissions, pages)
+check("permissions-filtered", [p["service"] for p in admin.list_account_permissions(service="LAMBDA")["permissions"]] == ["LAMBDA", "LAMBDA"])
+# Configuration and deep inspection round-trip.
+c = admin.get_configuration()
+check("configuration-defaults", c["ecrConfiguration"]["rescanDurationState"]["rescanDuration"] == "LIFETIME"
+      and c["ec2Configuration"]["scanModeState"]["scanMode"] == "EC2_SSM_AGENT_BASED", c)
+admin.update_configuration(ecrConfiguration={"rescanDuration": "DAYS_30", "pullDateRescanDuration": "DAYS_14"}, ec2Configuration={"scanMode": "EC2_HYBRID"})
+c = admin.get_configuration()
+check("configuration-updated", c["ecrConfiguration"]["rescanDurationState"]["rescanDuration"] == "DAYS_30"
+      and "updatedAt" in c["ecrConfiguration"]["rescanDurationState"] and c["ec2Configuration"]["scanModeState"]["scanMode"] == "EC2_HYBRID", c)
+check("configuration-enum", error_code(lambda: unchecked.update_configuration(ecrConfiguration={"rescanDuration": "DAYS_7"})) == "ValidationException")
+d = admin.update_ec2_deep_inspection_configuration(activateDeepInspection=True, packagePaths=["/opt/app", "/srv/venv/lib"])
+check("deep-inspection", d["status"] == "ACTIVATED" and admin.get_ec2_deep_inspection_configuration()["packagePaths"] == ["/opt/app", "/srv/venv/lib"], d)
+check("deep-inspection-limits", error_code(lambda: unchecked.update_ec2_deep_inspection_configuration(packagePaths=["/a", "/b", "/c", "/d", "/e", "/f"])) == "ValidationException")
+
 # Every operation of the model is routed: unbuilt ones answer NotImplemented, never 404.
 model = json.load(gzip.open(os.path.join(os.path.dirname(botocore.__file__), "data/inspector2/2020-06-08/service-2.json.gz")))
 credentials = Credentials(key, secret)
-implemented = {"Enable", "Disable", "BatchGetAccountStatus"}
+implemented = {"Enable", "Disable", "BatchGetAccountStatus", "ListAccountPermissions", "GetConfiguration", "UpdateConfiguration",
+               "GetEc2DeepInspectionConfiguration", "UpdateEc2DeepInspectionConfiguration"}
 routed = 0
 for name, op in model["operations"].items():
     path = op["http"]["requestUri"].split("?")[0]
@@ -134,6 +153,7 @@ check("missing-date", raw("POST", "/status/batch/get", drop="X-Amz-Date")[0] == 
 readonly = client(ro_key, ro_secret)
 check("read-only-reads", readonly.batch_get_account_status()["accounts"][0]["accountId"] == account)
 check("read-only-cannot-enable", error_code(lambda: readonly.enable(resourceTypes=["EC2"])) == "AccessDeniedException")
+check("read-only-no-permissions", readonly.list_account_permissions()["permissions"] == [])
 other = client(other_key, other_secret)
 r = other.batch_get_account_status(accountIds=[account])
 check("other-account-denied", r["accounts"] == [] and r["failedAccounts"][0]["errorCode"] == "ACCESS_DENIED", r)
