@@ -9,6 +9,8 @@ struct Operations: Sendable {
         var body: Data
         var principal: ServiceStore.Principal
         var region: String
+        /// Query parameters, decoded; repeated names keep every value.
+        var query: [String: [String]] = [:]
     }
 
     let store: ServiceStore
@@ -26,6 +28,14 @@ struct Operations: Sendable {
             case "UpdateConfiguration": output = try updateConfiguration(call, input)
             case "GetEc2DeepInspectionConfiguration": output = try deepInspection(call)
             case "UpdateEc2DeepInspectionConfiguration": output = try updateDeepInspection(call, input)
+            case "TagResource": output = try tagResource(call, input)
+            case "UntagResource": output = try untagResource(call)
+            case "ListTagsForResource": output = ["tags": try tags(call)]
+            case "GetEncryptionKey": output = try getEncryptionKey(call)
+            case "UpdateEncryptionKey": output = try updateEncryptionKey(call, input)
+            case "ResetEncryptionKey": output = try resetEncryptionKey(call, input)
+            case "BatchGetFreeTrialInfo": output = try freeTrialInfo(call, input)
+            case "ListUsageTotals": output = try usageTotals(call, input)
             default: throw AWSError.notImplemented(call.spec.name)
             }
         } catch let error as AWSError {
@@ -251,5 +261,116 @@ struct Operations: Sendable {
         }
         try save(call, "ec2DeepInspection", saved)
         return try deepInspection(call)
+    }
+
+    // MARK: Tags, encryption keys, free trials, usage
+
+    /// Inspector's own resources are tagged by ARN; only ARNs of the caller's account in this region.
+    func taggedARN(_ call: Call) throws -> String {
+        guard let arn = call.parameters["resourceArn"], !arn.isEmpty, arn.count <= 1011 else {
+            throw AWSError.validation("1 validation error detected: Value at 'resourceArn' failed to satisfy constraint: Member must have length between 1 and 1011",
+                                      fields: [["name": "resourceArn", "message": "Member must have length between 1 and 1011"]])
+        }
+        let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count >= 6, parts[0] == "arn", parts[2] == "inspector2" else {
+            throw AWSError.validation("'\(arn)' is not an inspector2 ARN", fields: [["name": "resourceArn", "message": "Invalid ARN"]])
+        }
+        guard parts[4] == Substring(call.principal.accountID), parts[3] == Substring(call.region) else {
+            throw AWSError(status: 404, type: "ResourceNotFoundException", message: "Resource \(arn) was not found")
+        }
+        return arn
+    }
+
+    func tags(_ call: Call) throws -> [String: String] {
+        let arn = try taggedARN(call)
+        return (try stored(call, "tags:\(arn)").0 as? [String: String]) ?? [:]
+    }
+
+    func tagResource(_ call: Call, _ input: [String: Any]) throws -> [String: Any] {
+        let arn = try taggedARN(call)
+        guard let new = input["tags"] as? [String: String] else {
+            throw AWSError.validation("1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null",
+                                      fields: [["name": "tags", "message": "Member must not be null"]])
+        }
+        var current = try tags(call)
+        current.merge(new) { $1 }
+        guard current.count <= 50, current.allSatisfy({ (1...128).contains($0.key.count) && $0.value.count <= 256 && !$0.key.hasPrefix("aws:") }) else {
+            throw AWSError.validation("Tags must number at most 50, with keys of 1 to 128 characters not starting with aws: and values of at most 256",
+                                      fields: [["name": "tags", "message": "Invalid tags"]])
+        }
+        try save(call, "tags:\(arn)", current)
+        return [:]
+    }
+
+    func untagResource(_ call: Call) throws -> [String: Any] {
+        let arn = try taggedARN(call)
+        guard let keys = call.query["tagKeys"], !keys.isEmpty else {
+            throw AWSError.validation("1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null",
+                                      fields: [["name": "tagKeys", "message": "Member must not be null"]])
+        }
+        var current = try tags(call)
+        for key in keys { current[key] = nil }
+        try save(call, "tags:\(arn)", current)
+        return [:]
+    }
+
+    static let scanTypes = ["NETWORK", "PACKAGE", "CODE"]
+    static let resourceTypeNames = ["AWS_EC2_INSTANCE", "AWS_ECR_CONTAINER_IMAGE", "AWS_ECR_REPOSITORY", "AWS_LAMBDA_FUNCTION", "CODE_REPOSITORY"]
+
+    func keySlot(_ source: [String: Any]) throws -> String {
+        guard let scan = try Self.enumValue(source, "scanType", Self.scanTypes, path: "scanType"),
+              let resource = try Self.enumValue(source, "resourceType", Self.resourceTypeNames, path: "resourceType") else {
+            throw AWSError.validation("scanType and resourceType are required", fields: [["name": "scanType", "message": "Member must not be null"]])
+        }
+        return "encryptionKey:\(scan):\(resource)"
+    }
+
+    /// The KMS key ARN recorded for a (scan type, resource type); Vigil seals its own data with its
+    /// key file, so the recorded ARN is kept and reported, not used.
+    func getEncryptionKey(_ call: Call) throws -> [String: Any] {
+        let slot = try keySlot(call.query.compactMapValues(\.first))
+        guard let key = try stored(call, slot).0["kmsKeyId"] as? String else {
+            throw AWSError(status: 404, type: "ResourceNotFoundException", message: "No customer-managed key is set for this scan type and resource type")
+        }
+        return ["kmsKeyId": key]
+    }
+
+    func updateEncryptionKey(_ call: Call, _ input: [String: Any]) throws -> [String: Any] {
+        let slot = try keySlot(input)
+        guard let key = input["kmsKeyId"] as? String, (try? Regex("^arn:aws(-(us-gov|cn))?:kms:[a-z0-9-]+:[0-9]{12}:key/.+$").wholeMatch(in: key)) != nil else {
+            throw AWSError.validation("1 validation error detected: Value at 'kmsKeyId' failed to satisfy constraint: Member must satisfy regular expression pattern",
+                                      fields: [["name": "kmsKeyId", "message": "Member must satisfy regular expression pattern"]])
+        }
+        try save(call, slot, ["kmsKeyId": key])
+        return [:]
+    }
+
+    func resetEncryptionKey(_ call: Call, _ input: [String: Any]) throws -> [String: Any] {
+        try save(call, try keySlot(input), [:])
+        return [:]
+    }
+
+    /// Vigil has no free trials: the caller's accounts have none; others are not visible.
+    func freeTrialInfo(_ call: Call, _ input: [String: Any]) throws -> [String: Any] {
+        guard input["accountIds"] != nil else {
+            throw AWSError.validation("1 validation error detected: Value null at 'accountIds' failed to satisfy constraint: Member must not be null",
+                                      fields: [["name": "accountIds", "message": "Member must not be null"]])
+        }
+        var accounts: [[String: Any]] = []
+        var failed: [[String: Any]] = []
+        for id in try accountIDs(call, input) {
+            if id == call.principal.accountID {
+                accounts.append(["accountId": id, "freeTrialInfo": [[String: Any]]()])
+            } else {
+                failed.append(["accountId": id, "code": "ACCESS_DENIED", "message": "Account \(id) is not visible to \(call.principal.accountID)"])
+            }
+        }
+        return ["accounts": accounts, "failedAccounts": failed]
+    }
+
+    /// Nothing is metered: the caller's account with an empty usage list.
+    func usageTotals(_ call: Call, _ input: [String: Any]) throws -> [String: Any] {
+        let ids = try accountIDs(call, input).filter { $0 == call.principal.accountID }
+        return ["totals": ids.map { ["accountId": $0, "usage": [[String: Any]]()] }]
     }
 }

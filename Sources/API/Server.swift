@@ -83,7 +83,12 @@ struct InspectorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             try SigV4.verify(signedRequest, signed, secret: principal.secret, expectedService: spec.service == "inspector-scan" ? "inspector-scan" : "inspector2")
             try Policy.authorize(principal, action: "\(spec.service):\(spec.name)")
-            let call = Operations.Call(spec: spec, parameters: parameters, body: bodyData, principal: principal, region: signed.region)
+            var query: [String: [String]] = [:]
+            for pair in signedRequest.rawQuery.split(separator: "&") {
+                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                query[SigV4.decode(String(parts[0])), default: []].append(parts.count > 1 ? SigV4.decode(String(parts[1])) : "")
+            }
+            let call = Operations.Call(spec: spec, parameters: parameters, body: bodyData, principal: principal, region: signed.region, query: query)
             let (status, json) = try operations.perform(call)
             Metrics.shared.count(operation: spec.name, status: status)
             return Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: json)))
