@@ -124,6 +124,14 @@ struct Operations: Sendable {
         try change(call, input, types: try resourceTypes(input, required: false), to: "DISABLED")
     }
 
+    /// A `State`: the model requires `errorCode` and `errorMessage` even for a healthy state (strict
+    /// SDKs such as Kotlin's refuse it without them), so the nearest codes are given.
+    static func state(_ status: String, what: String) -> [String: String] {
+        status == "ENABLED"
+            ? ["status": status, "errorCode": "ALREADY_ENABLED", "errorMessage": "\(what) scanning is enabled"]
+            : ["status": status, "errorCode": "RESOURCE_NOT_FOUND", "errorMessage": "\(what) scanning is not enabled"]
+    }
+
     func batchGetAccountStatus(_ call: Call, _ input: [String: Any]) throws -> [String: Any] {
         var accounts: [[String: Any]] = []
         var failed: [[String: Any]] = []
@@ -134,8 +142,9 @@ struct Operations: Sendable {
             }
             let status = try store.status(account: id, region: call.region)
             var resourceState: [String: Any] = [:]
-            for (type, key) in Self.statusKeys { resourceState[key] = ["status": status[type] ?? "DISABLED"] }
-            accounts.append(["accountId": id, "state": ["status": status.values.contains("ENABLED") ? "ENABLED" : "DISABLED"], "resourceState": resourceState])
+            for (type, key) in Self.statusKeys { resourceState[key] = Self.state(status[type] ?? "DISABLED", what: type) }
+            accounts.append(["accountId": id, "state": Self.state(status.values.contains("ENABLED") ? "ENABLED" : "DISABLED", what: "Amazon Inspector"),
+                             "resourceState": resourceState])
         }
         return ["accounts": accounts, "failedAccounts": failed]
     }

@@ -116,7 +116,7 @@ final class ServeProcess: @unchecked Sendable {
         ])
         #expect(result.status == 0, "\(result.output)\(result.errors)")
         let passed = result.output.split(separator: "\n").filter { $0.hasPrefix("ok ") }
-        #expect(passed.count == 38, "\(result.output)")
+        #expect(passed.count == 39, "\(result.output)")
         #expect(!result.output.contains("FAIL"), "\(result.output)")
         server.stop()
     }

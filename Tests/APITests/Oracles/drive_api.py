@@ -34,6 +34,57 @@ def error_code(call):
         return e.response["Error"]["Code"]
 
 admin = client(key, secret)
+
+# Every raw response body is kept, to be checked against the model's output shape at the end.
+raw_bodies = []
+def keep_body(operation_model=None, response_dict=None, **_):
+    if response_dict and response_dict.get("status_code", 500) < 300:
+        raw_bodies.append((operation_model, response_dict.get("body", b"")))
+admin.meta.events.register("before-parse.inspector2.*", keep_body)
+
+def shape_errors(shape, value, path):
+    """Member names, types, enums and required members of `value` against a botocore shape."""
+    errors = []
+    kind = shape.type_name
+    if kind == "structure":
+        if not isinstance(value, dict):
+            return ["%s: expected an object" % path]
+        for name in shape.required_members:
+            if name not in value:
+                errors.append("%s: required member %s missing" % (path, name))
+        for name, member in value.items():
+            if name not in shape.members:
+                errors.append("%s: unknown member %s" % (path, name))
+            else:
+                errors += shape_errors(shape.members[name], member, path + "." + name)
+    elif kind == "list":
+        if not isinstance(value, list):
+            return ["%s: expected a list" % path]
+        for k, item in enumerate(value):
+            errors += shape_errors(shape.member, item, "%s[%d]" % (path, k))
+    elif kind == "map":
+        if not isinstance(value, dict):
+            return ["%s: expected a map" % path]
+        for k, item in value.items():
+            errors += shape_errors(shape.value, item, "%s[%s]" % (path, k))
+    elif kind == "string":
+        if not isinstance(value, str):
+            errors.append("%s: expected a string" % path)
+        elif shape.enum and value not in shape.enum:
+            errors.append("%s: %r is not one of %s" % (path, value, shape.enum))
+    elif kind in ("integer", "long"):
+        if not isinstance(value, int) or isinstance(value, bool):
+            errors.append("%s: expected an integer" % path)
+    elif kind in ("double", "float"):
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            errors.append("%s: expected a number" % path)
+    elif kind == "boolean":
+        if not isinstance(value, bool):
+            errors.append("%s: expected a boolean" % path)
+    elif kind == "timestamp":
+        if not isinstance(value, (int, float)):
+            errors.append("%s: expected epoch seconds" % path)
+    return errors
 # The seed workflow: enable, status, disable.
 r = admin.enable(resourceTypes=["EC2", "ECR"])
 check("enable", r["accounts"][0]["resourceStatus"]["ec2"] == "ENABLED" and r["accounts"][0]["resourceStatus"]["lambda"] == "DISABLED", r)
@@ -179,4 +230,14 @@ r = other.enable(resourceTypes=["EC2"], accountIds=[account])
 check("other-account-cannot-enable", r["accounts"] == [] and r["failedAccounts"][0]["errorCode"] == "ACCESS_DENIED", r)
 s = admin.batch_get_account_status()
 check("admin-unchanged-by-other", s["accounts"][0]["resourceState"]["ec2"]["status"] == "DISABLED", s)
+# Every response of every implemented operation, against botocore's output shapes.
+checked = set()
+problems = []
+for operation_model, body in raw_bodies:
+    if operation_model.output_shape is None:
+        continue
+    checked.add(operation_model.name)
+    document = json.loads(body or b"{}")
+    problems += ["%s%s" % (operation_model.name, e) for e in shape_errors(operation_model.output_shape, document, "")]
+check("output-shapes", not problems and len(checked) >= 15, (sorted(checked), problems[:10]))
 sys.exit(1 if failures else 0)
