@@ -93,6 +93,12 @@ public final class TarReader {
             if left > 0 { try stream.seekForward(left) }
             return
         }
+        try consume(count) { _ in }
+    }
+
+    /// Hands `count` bytes of the stream to `body` in pieces; the stream ending first is truncation.
+    func consume(_ count: Int64, _ body: (Data) throws -> Void) throws {
+        var left = count
         while left > 0 {
             if buffer.isEmpty {
                 let more = try stream.read(Int(min(left, 1 << 20)))
@@ -100,6 +106,7 @@ public final class TarReader {
                 buffer = more
             }
             let n = Int(min(left, Int64(buffer.count)))
+            try body(buffer.prefix(n))
             buffer.removeFirst(n)
             left -= Int64(n)
         }
@@ -206,17 +213,8 @@ public final class TarReader {
 
     /// The current entry's content in pieces, for entries written straight to disk.
     public func streamContent(_ body: (Data) throws -> Void) throws {
-        while remaining > 0 {
-            if buffer.isEmpty {
-                let more = try stream.read(Int(min(remaining, 1 << 20)))
-                if more.isEmpty { throw ArchiveError.corrupt(source: source, reason: "tar stream ends in the middle of an entry (truncated layer)") }
-                buffer = more
-            }
-            let n = Int(min(remaining, Int64(buffer.count)))
-            try body(buffer.prefix(n))
-            buffer.removeFirst(n)
-            remaining -= Int64(n)
-        }
+        try consume(remaining, body)
+        remaining = 0
     }
 
     func verifyChecksum(_ header: [UInt8]) throws {

@@ -47,27 +47,14 @@ public struct DirectoryFileSystem: FileSystem {
     }
 
     private func resolveComponents(_ path: String) -> String? {
-        var resolved: [Substring] = []
-        var pending = path.split(separator: "/")[...]
-        var hops = 0
-        while let component = pending.popFirst() {
-            if component == "." { continue }
-            if component == ".." {
-                _ = resolved.popLast()
-                continue
-            }
-            let candidate = root + "/" + (resolved + [component]).joined(separator: "/")
+        let inRoot = resolveInsideRoot(path) { candidate in
+            let host = root + candidate
             var info = stat()
-            if lstat(candidate, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK {
-                hops += 1
-                guard hops <= 40, let target = try? FileManager.default.destinationOfSymbolicLink(atPath: candidate) else { return nil }
-                if target.hasPrefix("/") { resolved = [] }
-                pending = target.split(separator: "/")[...] + pending
-            } else {
-                resolved.append(component)
-            }
+            guard lstat(host, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK else { return nil }
+            // An unreadable link ends the lookup as a link that goes nowhere.
+            return (try? FileManager.default.destinationOfSymbolicLink(atPath: host)) ?? "/\u{1}unreadable-link"
         }
-        return root + "/" + resolved.joined(separator: "/")
+        return inRoot.map { root + ($0 == "/" ? "/" : $0) }
     }
 
     public func read(_ path: String, limit: Int) throws -> Data? {

@@ -74,3 +74,30 @@ public enum InventoryError: Error, Hashable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+/// Resolves `path` component by component inside a root, for every filesystem view: `..` stops at
+/// the root, an absolute link target restarts there, and at most 40 links are followed per lookup
+/// (so cycles end). `link` answers the target when the in-root path it is given (`/a/b`) is a
+/// symbolic link. Returns the resolved in-root path, or nil after too many links.
+func resolveInsideRoot(_ path: String, link: (String) -> String?) -> String? {
+    var resolved: [Substring] = []
+    var pending = path.split(separator: "/")[...]
+    var hops = 0
+    while let component = pending.popFirst() {
+        if component == "." { continue }
+        if component == ".." {
+            _ = resolved.popLast()
+            continue
+        }
+        let candidate = "/" + (resolved + [component]).joined(separator: "/")
+        if let target = link(candidate) {
+            hops += 1
+            guard hops <= 40 else { return nil }
+            if target.hasPrefix("/") { resolved = [] }
+            pending = target.split(separator: "/")[...] + pending
+        } else {
+            resolved.append(component)
+        }
+    }
+    return "/" + resolved.joined(separator: "/")
+}

@@ -72,27 +72,12 @@ public struct ImageFileSystem: FileSystem {
 
     /// The resolved path and its node; links followed inside the image.
     func resolve(_ path: String) throws -> (String, Node)? {
-        var resolved: [Substring] = []
-        var pending = path.split(separator: "/")[...]
-        var hops = 0
-        while let component = pending.popFirst() {
-            if component == "." { continue }
-            if component == ".." {
-                _ = resolved.popLast()
-                continue
-            }
-            let candidate = "/" + (resolved + [component]).joined(separator: "/")
-            if case let .symlink(_, target) = nodes[candidate] {
-                hops += 1
-                guard hops <= 40 else { throw InventoryError.unreadable(path: path, reason: "too many levels of symbolic links") }
-                if target.hasPrefix("/") { resolved = [] }
-                pending = target.split(separator: "/")[...] + pending
-            } else {
-                resolved.append(component)
-            }
+        let resolved = resolveInsideRoot(path) { candidate in
+            if case let .symlink(_, target) = nodes[candidate] { return target }
+            return nil
         }
-        let final = "/" + resolved.joined(separator: "/")
-        return nodes[final].map { (final, $0) }
+        guard let resolved else { throw InventoryError.unreadable(path: path, reason: "too many levels of symbolic links") }
+        return nodes[resolved].map { (resolved, $0) }
     }
 
     func storedFile(_ path: String) throws -> (URL, LayerIndex.StoredFile, Int)? {
