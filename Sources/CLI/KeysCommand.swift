@@ -24,11 +24,7 @@ struct KeysCommand: ParsableCommand {
 
         func run() throws {
             let store = try ServiceStore(dataDirectory: data.url)
-            var generator = SystemRandomNumberGenerator()
-            let upper = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
-            let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-            let key = "AKIA" + String((0..<16).map { _ in upper.randomElement(using: &generator)! })
-            let secret = String((0..<40).map { _ in alphabet.randomElement(using: &generator)! })
+            let (key, secret) = ServiceStore.newAccessKey()
             try store.addPrincipal(.init(accessKeyID: key, accountID: account, secret: secret, policy: policy))
             if json {
                 let object = ["accessKeyId": key, "secretAccessKey": secret, "accountId": account, "policy": policy]

@@ -52,12 +52,8 @@ struct ServeCommand: AsyncParsableCommand {
             return
         }
         guard try store.principalCount() == 0 else { return }
-        var generator = SystemRandomNumberGenerator()
-        let upper = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
-        let secretAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-        let key = "AKIA" + String((0..<16).map { _ in upper.randomElement(using: &generator)! })
-        let secret = String((0..<40).map { _ in secretAlphabet.randomElement(using: &generator)! })
-        let account = String((0..<12).map { _ in "0123456789".randomElement(using: &generator)! })
+        let (key, secret) = ServiceStore.newAccessKey()
+        let account = ServiceStore.newAccountID()
         try store.addPrincipal(.init(accessKeyID: key, accountID: account, secret: secret, policy: "full"))
         StandardStreams.output(Data("""
             Created the admin account \(account) and its access key (shown only now):

@@ -86,6 +86,22 @@ public final class ServiceStore: @unchecked Sendable {
 
     // MARK: Principals
 
+    /// A fresh access key: `AKIA` and 16 base-32 characters, and a 40-character secret, from the
+    /// system's secure random source.
+    public static func newAccessKey() -> (id: String, secret: String) {
+        var generator = SystemRandomNumberGenerator()
+        let upper = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+        return ("AKIA" + String((0..<16).map { _ in upper.randomElement(using: &generator)! }),
+                String((0..<40).map { _ in alphabet.randomElement(using: &generator)! }))
+    }
+
+    /// A fresh 12-digit account id.
+    public static func newAccountID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<12).map { _ in "0123456789".randomElement(using: &generator)! })
+    }
+
     public func addPrincipal(_ principal: Principal) throws {
         let sealed = try AES.GCM.seal(Data(principal.secret.utf8), using: key).combined ?? Data()
         try queue.write { db in
