@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "ArchivesTests", dependencies: ["Archives", "Inventory", "VigilCore", "TestSupport"], exclude: ["Oracles", "Fixtures"]),
         .testTarget(name: "AdvisoryStoreTests", dependencies: ["AdvisoryStore", "Advisories", "VigilCore", "TestSupport"]),
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "Findings", "AdvisoryStore", "Inventory", "VigilCore", "TestSupport"], exclude: ["Oracles"]),
-        .testTarget(name: "APITests", dependencies: ["vigil", "TestSupport"], exclude: ["Oracles"]),
+        .testTarget(name: "APITests", dependencies: ["API", "vigil", "TestSupport"], exclude: ["Oracles"]),
         .testTarget(name: "CLITests", dependencies: ["CLI", "vigil", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -103,6 +103,7 @@ public final class ServiceStore: @unchecked Sendable {
     }
 
     public func addPrincipal(_ principal: Principal) throws {
+        principals.set(principal)
         let sealed = try AES.GCM.seal(Data(principal.secret.utf8), using: key).combined ?? Data()
         try queue.write { db in
             try db.execute(sql: "INSERT OR REPLACE INTO principal VALUES (?, ?, ?, ?, ?)",
@@ -110,13 +111,19 @@ public final class ServiceStore: @unchecked Sendable {
         }
     }
 
+    /// Principals already opened, so a request does not pay for SQLite and AES-GCM again.
+    private let principals = PrincipalCache()
+
     public func principal(accessKeyID: String) throws -> Principal? {
-        try queue.read { db in
+        if let known = principals.get(accessKeyID) { return known }
+        let found = try queue.read { db -> Principal? in
             guard let row = try Row.fetchOne(db, sql: "SELECT account_id, sealed_secret, policy FROM principal WHERE access_key_id = ?", arguments: [accessKeyID]) else { return nil }
             let sealed: Data = row[1]
             let secret = try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: key)
             return Principal(accessKeyID: accessKeyID, accountID: row[0], secret: String(decoding: secret, as: UTF8.self), policy: row[2])
         }
+        if let found { principals.set(found) }
+        return found
     }
 
     public func principalCount() throws -> Int {
@@ -165,4 +172,12 @@ public final class ServiceStore: @unchecked Sendable {
             }
         }
     }
+}
+
+final class PrincipalCache: @unchecked Sendable {
+    private var map: [String: ServiceStore.Principal] = [:]
+    private let lock = NSLock()
+
+    func get(_ key: String) -> ServiceStore.Principal? { lock.withLock { map[key] } }
+    func set(_ principal: ServiceStore.Principal) { lock.withLock { map[principal.accessKeyID] = principal } }
 }

@@ -1,3 +1,4 @@
+import API
 import Foundation
 import Testing
 import TestSupport
@@ -119,5 +120,23 @@ final class ServeProcess: @unchecked Sendable {
         #expect(passed.count == 39, "\(result.output)")
         #expect(!result.output.contains("FAIL"), "\(result.output)")
         server.stop()
+    }
+}
+
+/// The hand-written X-Amz-Date conversions agree with Foundation's formatter on many instants.
+struct AmzDateTests {
+    @Test func roundTripsAgainstDateFormatter() throws {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<2000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let instant = Date(timeIntervalSince1970: TimeInterval(state % 6_000_000_000) - 1_000_000_000)
+            let text = formatter.string(from: instant)
+            #expect(SigV4TestHooks.format(instant) == text)
+            #expect(SigV4TestHooks.parse(text) == formatter.date(from: text))
+        }
     }
 }
