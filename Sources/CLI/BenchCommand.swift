@@ -315,7 +315,7 @@ extension BenchCommand {
             try store.addPrincipal(.init(accessKeyID: key, accountID: account, secret: secret, policy: "full"))
             let (ports, continuation) = AsyncStream<Int>.makeStream()
             var logger = Logger(label: "vigil-bench")
-            logger.logLevel = .error
+            logger.logLevel = .critical
             let server = Task { try await VigilServer.run(host: "127.0.0.1", port: 0, store: store, logger: logger) { continuation.yield($0) } }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw ValidationError("the server did not start") }
