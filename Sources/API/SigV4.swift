@@ -76,10 +76,7 @@ struct SigV4 {
         let canonical = canonicalRequest(request, signedHeaders: signed.signedHeaders)
         let scope = "\(signed.date)/\(signed.region)/\(signed.service)/aws4_request"
         let stringToSign = "AWS4-HMAC-SHA256\n\(amzDate)\n\(scope)\n\(hex(SHA256.hash(data: Data(canonical.utf8))))"
-        var key = SymmetricKey(data: Data("AWS4\(secret)".utf8))
-        for part in [signed.date, signed.region, signed.service, "aws4_request"] {
-            key = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Data(part.utf8), using: key)))
-        }
+        let key = SigningKeys.shared.key(secret: secret, date: signed.date, region: signed.region, service: signed.service)
         let expected = hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
         guard constantTimeEqual(expected, signed.signature.lowercased()) else {
             throw AWSError(status: 403, type: "InvalidSignatureException",
@@ -197,4 +194,26 @@ public enum SigV4Signer {
 public enum SigV4TestHooks {
     public static func format(_ date: Date) -> String { SigV4.formatAmzDate(date) }
     public static func parse(_ text: String) -> Date? { SigV4.parseAmzDate(text) }
+}
+
+/// Derived signing keys (four HMACs each) kept per secret, day, region and service: a client signs
+/// every request of a day with the same one.
+final class SigningKeys: @unchecked Sendable {
+    static let shared = SigningKeys()
+    private var keys: [String: SymmetricKey] = [:]
+    private let lock = NSLock()
+
+    func key(secret: String, date: String, region: String, service: String) -> SymmetricKey {
+        let cacheKey = "\(secret)\u{0}\(date)\u{0}\(region)\u{0}\(service)"
+        if let known = lock.withLock({ keys[cacheKey] }) { return known }
+        var key = SymmetricKey(data: Data("AWS4\(secret)".utf8))
+        for part in [date, region, service, "aws4_request"] {
+            key = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Data(part.utf8), using: key)))
+        }
+        lock.withLock {
+            if keys.count >= 10_000 { keys.removeAll(keepingCapacity: true) }
+            keys[cacheKey] = key
+        }
+        return key
+    }
 }
