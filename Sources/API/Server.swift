@@ -82,7 +82,12 @@ struct InspectorMiddleware<Context: RequestContext>: RouterMiddleware {
                 throw AWSError.internal("credential store: \(error)")
             }
             try SigV4.verify(signedRequest, signed, secret: principal.secret, expectedService: spec.service == "inspector-scan" ? "inspector-scan" : "inspector2")
-            try Policy.authorize(principal, action: "\(spec.service):\(spec.name)")
+            // The resource a request acts on: the ARN in its path (tags), else the account in this region.
+            let resource = parameters["resourceArn"] ?? "arn:aws:inspector2:\(signed.region):\(principal.accountID):account"
+            let action = "\(spec.service):\(spec.name)"
+            guard let policy = Policy(principal.policy), policy.allows(action: action, resource: resource) else {
+                throw AWSError.accessDenied("User: arn:aws:iam::\(principal.accountID):user/\(principal.accessKeyID) is not authorized to perform: \(action) on resource: \(resource)")
+            }
             var query: [String: [String]] = [:]
             for pair in signedRequest.rawQuery.split(separator: "&") {
                 let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -102,17 +107,3 @@ struct InspectorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// The built-in policies: `full` allows every action; `read-only` allows `inspector2:List*`,
-/// `Get*`, `BatchGet*`, `Search*` and `inspector-scan:ScanSbom`.
-enum Policy {
-    static func authorize(_ principal: ServiceStore.Principal, action: String) throws(AWSError) {
-        switch principal.policy {
-        case "full": return
-        case "read-only":
-            let name = action.split(separator: ":").last.map(String.init) ?? action
-            if ["List", "Get", "BatchGet", "Search", "Describe"].contains(where: { name.hasPrefix($0) }) || action == "inspector-scan:ScanSbom" { return }
-        default: break
-        }
-        throw AWSError.accessDenied("User: arn:aws:iam::\(principal.accountID):user/\(principal.accessKeyID) is not authorized to perform: \(action)")
-    }
-}

@@ -1,3 +1,4 @@
+import API
 import ArgumentParser
 import Foundation
 import Storage
@@ -15,19 +16,29 @@ struct KeysCommand: ParsableCommand {
         @OptionGroup var data: DataDirectoryOptions
         @Option(help: "The 12-digit account the key acts for.") var account: String
         @Option(help: "Built-in policy: full or read-only.") var policy = "full"
+        @Option(name: .customLong("policy-file"), help: "An IAM-style JSON policy document instead of a built-in policy.") var policyFile: String?
         @Flag(help: "Print {\"accessKeyId\": …, \"secretAccessKey\": …, \"accountId\": …}.") var json = false
 
         func validate() throws {
             guard account.count == 12, account.allSatisfy(\.isNumber) else { throw ValidationError("--account must be 12 digits") }
             guard ["full", "read-only"].contains(policy) else { throw ValidationError("--policy must be full or read-only") }
+            if let policyFile {
+                guard let data = FileManager.default.contents(atPath: policyFile) else { throw ValidationError("\(policyFile): no such file") }
+                do {
+                    _ = try Policy.parse(data)
+                } catch {
+                    throw ValidationError("\(policyFile): \(error)")
+                }
+            }
         }
 
         func run() throws {
             let store = try ServiceStore(dataDirectory: data.url)
             let (key, secret) = ServiceStore.newAccessKey()
-            try store.addPrincipal(.init(accessKeyID: key, accountID: account, secret: secret, policy: policy))
+            let document = try policyFile.map { String(decoding: try Data(contentsOf: URL(fileURLWithPath: $0)), as: UTF8.self) } ?? policy
+            try store.addPrincipal(.init(accessKeyID: key, accountID: account, secret: secret, policy: document))
             if json {
-                let object = ["accessKeyId": key, "secretAccessKey": secret, "accountId": account, "policy": policy]
+                let object = ["accessKeyId": key, "secretAccessKey": secret, "accountId": account, "policy": policyFile == nil ? policy : "custom"]
                 StandardStreams.output(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) + Data("\n".utf8))
             } else {
                 StandardStreams.output(Data("AWS_ACCESS_KEY_ID=\(key)\nAWS_SECRET_ACCESS_KEY=\(secret)\n".utf8))

@@ -140,3 +140,55 @@ struct AmzDateTests {
         }
     }
 }
+
+/// IAM-style policy evaluation: wildcards, resources, explicit Deny winning, malformed documents.
+struct PolicyTests {
+    @Test func evaluation() throws {
+        let document = #"""
+            {"Version": "2012-10-17", "Statement": [
+              {"Effect": "Allow", "Action": "inspector2:*", "Resource": "arn:aws:inspector2:eu-west-1:*"},
+              {"Effect": "Deny", "Action": ["inspector2:Enable", "inspector2:Disable"], "Resource": "*"},
+              {"Effect": "Allow", "Action": "Inspector-Scan:scan?bom"}]}
+            """#
+        let policy = try Policy.parse(Data(document.utf8))
+        let here = "arn:aws:inspector2:eu-west-1:111122223333:account"
+        #expect(policy.allows(action: "inspector2:ListFindings", resource: here))
+        #expect(policy.allows(action: "inspector2:BatchGetAccountStatus", resource: here))
+        #expect(!policy.allows(action: "inspector2:BatchGetAccountStatus", resource: "arn:aws:inspector2:us-east-1:111122223333:account"))
+        #expect(!policy.allows(action: "inspector2:Enable", resource: here))  // explicit Deny wins
+        #expect(policy.allows(action: "inspector-scan:ScanSbom", resource: "anything"))  // actions ignore case
+        #expect(!policy.allows(action: "s3:GetObject", resource: here))  // nothing allows it
+        #expect(Policy.readOnly.allows(action: "inspector2:ListCoverage", resource: here))
+        #expect(!Policy.readOnly.allows(action: "inspector2:CreateFilter", resource: here))
+        for bad in ["[]", #"{"Statement": []}"#, #"{"Statement": [{"Effect": "Maybe", "Action": "*"}]}"#, #"{"Statement": [{"Effect": "Allow", "Action": 3}]}"#] {
+            #expect(throws: Policy.PolicyError.self) { _ = try Policy.parse(Data(bad.utf8)) }
+        }
+    }
+
+    /// A key created with a policy file, through the AWS CLI.
+    @Test(.timeLimit(.minutes(3)))
+    func policyFileThroughTheCLI() throws {
+        let server = try ServeProcess()
+        let policy = server.data.path("policy.json")
+        try Data(#"{"Statement": [{"Effect": "Allow", "Action": "inspector2:*", "Resource": "arn:aws:inspector2:eu-west-1:*"}, {"Effect": "Deny", "Action": "inspector2:Enable"}]}"#.utf8).write(to: policy)
+        let created = try Subprocess.run(ServeProcess.vigil, ["keys", "create", "--data-dir", server.data.url.path, "--account", ServeProcess.account,
+                                                               "--policy-file", policy.path, "--json"])
+        let keys = try #require(try JSONSerialization.jsonObject(with: Data(created.output.utf8)) as? [String: String])
+        func aws(_ region: String, _ arguments: [String]) throws -> Subprocess.Result {
+            try Subprocess.run(URL(fileURLWithPath: "/usr/bin/env"), ["aws", "--endpoint-url", server.endpoint, "--region", region, "inspector2"] + arguments,
+                               environment: ["AWS_ACCESS_KEY_ID": keys["accessKeyId"] ?? "", "AWS_SECRET_ACCESS_KEY": keys["secretAccessKey"] ?? "",
+                                             "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"])
+        }
+        #expect(try aws("eu-west-1", ["batch-get-account-status"]).status == 0)
+        let otherRegion = try aws("us-east-1", ["batch-get-account-status"])
+        #expect(otherRegion.errors.contains("AccessDeniedException"), "\(otherRegion.errors)")
+        let enable = try aws("eu-west-1", ["enable", "--resource-types", "EC2"])
+        #expect(enable.errors.contains("AccessDeniedException") && enable.errors.contains("inspector2:Enable"), "\(enable.errors)")
+        let bad = server.data.path("bad.json")
+        try Data(#"{"Statement": [{"Effect": "Perhaps"}]}"#.utf8).write(to: bad)
+        let refused = try Subprocess.run(ServeProcess.vigil, ["keys", "create", "--data-dir", server.data.url.path, "--account", ServeProcess.account, "--policy-file", bad.path])
+        #expect(refused.status != 0)
+        #expect(refused.errors.contains("statement 1: Effect must be Allow or Deny"), "\(refused.errors)")
+        server.stop()
+    }
+}
