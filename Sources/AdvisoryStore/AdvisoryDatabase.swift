@@ -119,6 +119,24 @@ public struct AdvisoryDatabase: Sendable {
         }
     }
 
+    /// Every affected entry of one ecosystem family, by stored (normalised) name: what a long-running
+    /// matcher keeps in memory.
+    public func allAffected(family: String) throws -> [String: [AffectedEntry]] {
+        try queue.unsafeRead { db in
+            var out: [String: [AffectedEntry]] = [:]
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT advisory_id, ecosystem, name, purl, versions, ecosystem_specific, database_specific
+                FROM affected WHERE family = ?
+                """, arguments: [family])
+            while let row = try rows.next() {
+                let entry = AffectedEntry(advisoryID: row[0], ecosystem: row[1], name: row[2], purl: row[3],
+                                          versions: StoredVersions.decode(row[4]), ecosystemSpecificJSON: row[5], databaseSpecificJSON: row[6])
+                out[entry.name, default: []].append(entry)
+            }
+            return out
+        }
+    }
+
     /// `affected(ecosystem:name:)` for many names of one ecosystem at once (a statement per 500
     /// names), keyed by the name as given.
     public func affected(ecosystem: Ecosystem, names: [String]) throws -> [String: [AffectedEntry]] {

@@ -20,9 +20,13 @@ public struct Match: Hashable, Sendable {
 /// affected entries in the store and so never match.
 public struct Matcher: Sendable {
     let database: AdvisoryDatabase
+    let index: AffectedIndex?
 
-    public init(database: AdvisoryDatabase) {
+    /// - Parameter index: affected entries kept in memory (a server's matcher); without it every
+    ///   match asks the store.
+    public init(database: AdvisoryDatabase, index: AffectedIndex? = nil) {
         self.database = database
+        self.index = index
     }
 
     /// Distributions whose advisories name source packages.
@@ -61,6 +65,15 @@ public struct Matcher: Sendable {
             byEcosystem[group.ecosystem, default: []].append(g)
         }
         for (ecosystem, members) in byEcosystem {
+            if let index = self.index {
+                let family = try index.family(ecosystem.name, from: database)
+                let full = ecosystem.release == nil ? nil : ecosystem.description
+                for g in members {
+                    let key = PackageName.normalized(groups[g].name, ecosystem: ecosystem)
+                    entries[g] = (family[key] ?? []).filter { full == nil || $0.ecosystem == full }
+                }
+                continue
+            }
             let found = try database.affected(ecosystem: ecosystem, names: members.map { groups[$0].name })
             for g in members { entries[g] = found[groups[g].name] ?? [] }
         }
@@ -135,4 +148,25 @@ final class GroupResults: @unchecked Sendable {
     func set(_ k: Int, _ value: ([Match], [String])) { lock.withLock { storage[k] = value } }
 
     func get(_ k: Int) -> ([Match], [String]) { lock.withLock { storage[k] } }
+}
+
+/// Affected entries held in memory by ecosystem family, loaded on first use: for a matcher that
+/// answers many scans from one open store.
+public final class AffectedIndex: @unchecked Sendable {
+    private var families: [String: [String: [AdvisoryDatabase.AffectedEntry]]] = [:]
+    private let lock = NSLock()
+
+    public init() {}
+
+    func family(_ name: String, from database: AdvisoryDatabase) throws -> [String: [AdvisoryDatabase.AffectedEntry]] {
+        if let known = lock.withLock({ families[name] }) { return known }
+        let loaded = try database.allAffected(family: name)
+        lock.withLock { families[name] = loaded }
+        return loaded
+    }
+
+    /// Loads every family now (when the store is opened), so no scan pays for it.
+    public func preload(_ database: AdvisoryDatabase) throws {
+        for family in try database.status().ecosystems.keys { _ = try self.family(family, from: database) }
+    }
 }

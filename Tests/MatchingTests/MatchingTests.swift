@@ -103,6 +103,8 @@ struct MatchingTests {
         #expect(inventory.packages.count == 4)
         let (matches, problems) = try Matcher(database: database).matches(inventory.packages)
         #expect(problems.isEmpty, "\(problems)")
+        // The in-memory index a server keeps gives the same matches as asking the store.
+        #expect(try Matcher(database: database, index: AffectedIndex()).matches(inventory.packages).matches == matches)
         var total = 0
         for package in inventory.packages {
             let expected = try Self.expected("Debian", "Debian:\(release)", package.sourceName ?? package.name, package.version, "dpkg")
@@ -248,6 +250,7 @@ struct MatchingTests {
         let expected = Set(lines)
         let got = Set(matches.map { "\($0.package.name) \($0.package.version) \($0.advisoryID) \($0.fixedVersion ?? "NONE")" })
         #expect(got == expected)
+        #expect(try Matcher(database: database, index: AffectedIndex()).matches(packages).matches == matches)
         if ecosystem == "Go" { #expect(matches.contains { $0.package.name == "stdlib" }) }
     }
 
