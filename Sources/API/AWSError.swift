@@ -13,6 +13,14 @@ struct AWSError: Error, Sendable {
         AWSError(status: 400, type: "ValidationException", message: message, reason: reason, fields: fields.isEmpty ? nil : fields)
     }
 
+    /// `1 validation error detected: Value 'V' at 'FIELD' failed to satisfy constraint: Member must …`,
+    /// as AWS words a single failed model constraint.
+    static func constraint(_ field: String, value: Any?, _ constraint: String) -> AWSError {
+        let shown = value.map { "Value '\($0)'" } ?? "Value null"
+        return validation("1 validation error detected: \(shown) at '\(field)' failed to satisfy constraint: Member must \(constraint)",
+                          fields: [["name": field, "message": "Member must \(constraint)"]])
+    }
+
     static func accessDenied(_ message: String) -> AWSError { AWSError(status: 403, type: "AccessDeniedException", message: message) }
 
     static func notImplemented(_ operation: String) -> AWSError {

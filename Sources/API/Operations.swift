@@ -63,12 +63,10 @@ struct Operations: Sendable {
     func accountIDs(_ call: Call, _ input: [String: Any]) throws -> [String] {
         guard let ids = input["accountIds"] else { return [call.principal.accountID] }
         guard let list = ids as? [String], list.count <= 100 else {
-            throw AWSError.validation("1 validation error detected: Value at 'accountIds' failed to satisfy constraint: Member must have length less than or equal to 100",
-                                      fields: [["name": "accountIds", "message": "Member must have length less than or equal to 100"]])
+            throw AWSError.constraint("accountIds", value: ids, "have length less than or equal to 100")
         }
         for id in list where id.count != 12 || !id.allSatisfy(\.isNumber) {
-            throw AWSError.validation("1 validation error detected: Value '\(id)' at 'accountIds' failed to satisfy constraint: Member must satisfy regular expression pattern: [0-9]{12}",
-                                      fields: [["name": "accountIds", "message": "Member must satisfy regular expression pattern: [0-9]{12}"]])
+            throw AWSError.constraint("accountIds", value: id, "satisfy regular expression pattern: [0-9]{12}")
         }
         return list
     }
@@ -76,18 +74,15 @@ struct Operations: Sendable {
     func resourceTypes(_ input: [String: Any], required: Bool) throws -> [String] {
         guard let value = input["resourceTypes"] else {
             if required {
-                throw AWSError.validation("1 validation error detected: Value null at 'resourceTypes' failed to satisfy constraint: Member must not be null",
-                                          fields: [["name": "resourceTypes", "message": "Member must not be null"]])
+                throw AWSError.constraint("resourceTypes", value: nil, "not be null")
             }
             return ServiceStore.resourceTypes
         }
         guard let list = value as? [String], !list.isEmpty else {
-            throw AWSError.validation("1 validation error detected: Value at 'resourceTypes' failed to satisfy constraint: Member must have length greater than or equal to 1",
-                                      fields: [["name": "resourceTypes", "message": "Member must have length greater than or equal to 1"]])
+            throw AWSError.constraint("resourceTypes", value: value, "have length greater than or equal to 1")
         }
         for type in list where !ServiceStore.resourceTypes.contains(type) {
-            throw AWSError.validation("1 validation error detected: Value '\(type)' at 'resourceTypes' failed to satisfy constraint: Member must satisfy enum value set: [\(ServiceStore.resourceTypes.joined(separator: ", "))]",
-                                      fields: [["name": "resourceTypes", "message": "Member must satisfy enum value set"]])
+            throw AWSError.constraint("resourceTypes", value: type, "satisfy enum value set: [\(ServiceStore.resourceTypes.joined(separator: ", "))]")
         }
         return list
     }
@@ -154,8 +149,7 @@ struct Operations: Sendable {
     static func enumValue(_ input: [String: Any], _ key: String, _ allowed: [String], path: String) throws -> String? {
         guard let value = input[key] else { return nil }
         guard let text = value as? String, allowed.contains(text) else {
-            throw AWSError.validation("1 validation error detected: Value '\(value)' at '\(path)' failed to satisfy constraint: Member must satisfy enum value set: [\(allowed.joined(separator: ", "))]",
-                                      fields: [["name": path, "message": "Member must satisfy enum value set"]])
+            throw AWSError.constraint(path, value: value, "satisfy enum value set: [\(allowed.joined(separator: ", "))]")
         }
         return text
     }
@@ -174,8 +168,7 @@ struct Operations: Sendable {
         }
         let maxResults = input["maxResults"] as? Int ?? 1024
         guard (1...1024).contains(maxResults) else {
-            throw AWSError.validation("1 validation error detected: Value '\(maxResults)' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 1024",
-                                      fields: [["name": "maxResults", "message": "Member must have value between 1 and 1024"]])
+            throw AWSError.constraint("maxResults", value: maxResults, "have value between 1 and 1024")
         }
         let start = try Self.offset(input["nextToken"])
         let page = Array(permissions.dropFirst(start).prefix(maxResults))
@@ -224,8 +217,7 @@ struct Operations: Sendable {
         }
         if let ecr = input["ecrConfiguration"] {
             guard let object = ecr as? [String: Any], object["rescanDuration"] != nil else {
-                throw AWSError.validation("1 validation error detected: Value null at 'ecrConfiguration.rescanDuration' failed to satisfy constraint: Member must not be null",
-                                          fields: [["name": "ecrConfiguration.rescanDuration", "message": "Member must not be null"]])
+                throw AWSError.constraint("ecrConfiguration.rescanDuration", value: nil, "not be null")
             }
             var saved: [String: Any] = [:]
             saved["rescanDuration"] = try Self.enumValue(object, "rescanDuration", ["LIFETIME", "DAYS_30", "DAYS_180", "DAYS_14", "DAYS_60", "DAYS_90"], path: "ecrConfiguration.rescanDuration")
@@ -235,8 +227,7 @@ struct Operations: Sendable {
         }
         if let ec2 = input["ec2Configuration"] {
             guard let object = ec2 as? [String: Any], let mode = try Self.enumValue(object, "scanMode", ["EC2_SSM_AGENT_BASED", "EC2_HYBRID"], path: "ec2Configuration.scanMode") else {
-                throw AWSError.validation("1 validation error detected: Value null at 'ec2Configuration.scanMode' failed to satisfy constraint: Member must not be null",
-                                          fields: [["name": "ec2Configuration.scanMode", "message": "Member must not be null"]])
+                throw AWSError.constraint("ec2Configuration.scanMode", value: nil, "not be null")
             }
             try save(call, "ec2Configuration", ["scanMode": mode])
         }
@@ -258,13 +249,11 @@ struct Operations: Sendable {
         }
         if let paths = input["packagePaths"] {
             guard let list = paths as? [String], list.count <= 5 else {
-                throw AWSError.validation("1 validation error detected: Value at 'packagePaths' failed to satisfy constraint: Member must have length less than or equal to 5",
-                                          fields: [["name": "packagePaths", "message": "Member must have length less than or equal to 5"]])
+                throw AWSError.constraint("packagePaths", value: paths, "have length less than or equal to 5")
             }
             let pattern = try Regex("^(?:/(?:\\.[-\\w]+|[-\\w]+(?:\\.[-\\w]+)?))+/?$")
             for path in list where path.isEmpty || path.count > 512 || (try? pattern.wholeMatch(in: path)) == nil {
-                throw AWSError.validation("1 validation error detected: Value '\(path)' at 'packagePaths' failed to satisfy constraint: Member must satisfy regular expression pattern",
-                                          fields: [["name": "packagePaths", "message": "Member must satisfy regular expression pattern"]])
+                throw AWSError.constraint("packagePaths", value: path, "satisfy regular expression pattern")
             }
             saved["packagePaths"] = list
         }
@@ -277,8 +266,7 @@ struct Operations: Sendable {
     /// Inspector's own resources are tagged by ARN; only ARNs of the caller's account in this region.
     func taggedARN(_ call: Call) throws -> String {
         guard let arn = call.parameters["resourceArn"], !arn.isEmpty, arn.count <= 1011 else {
-            throw AWSError.validation("1 validation error detected: Value at 'resourceArn' failed to satisfy constraint: Member must have length between 1 and 1011",
-                                      fields: [["name": "resourceArn", "message": "Member must have length between 1 and 1011"]])
+            throw AWSError.constraint("resourceArn", value: call.parameters["resourceArn"], "have length between 1 and 1011")
         }
         let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count >= 6, parts[0] == "arn", parts[2] == "inspector2" else {
@@ -298,8 +286,7 @@ struct Operations: Sendable {
     func tagResource(_ call: Call, _ input: [String: Any]) throws -> [String: Any] {
         let arn = try taggedARN(call)
         guard let new = input["tags"] as? [String: String] else {
-            throw AWSError.validation("1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null",
-                                      fields: [["name": "tags", "message": "Member must not be null"]])
+            throw AWSError.constraint("tags", value: nil, "not be null")
         }
         var current = try tags(call)
         current.merge(new) { $1 }
@@ -314,8 +301,7 @@ struct Operations: Sendable {
     func untagResource(_ call: Call) throws -> [String: Any] {
         let arn = try taggedARN(call)
         guard let keys = call.query["tagKeys"], !keys.isEmpty else {
-            throw AWSError.validation("1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null",
-                                      fields: [["name": "tagKeys", "message": "Member must not be null"]])
+            throw AWSError.constraint("tagKeys", value: nil, "not be null")
         }
         var current = try tags(call)
         for key in keys { current[key] = nil }
@@ -347,8 +333,7 @@ struct Operations: Sendable {
     func updateEncryptionKey(_ call: Call, _ input: [String: Any]) throws -> [String: Any] {
         let slot = try keySlot(input)
         guard let key = input["kmsKeyId"] as? String, (try? Regex("^arn:aws(-(us-gov|cn))?:kms:[a-z0-9-]+:[0-9]{12}:key/.+$").wholeMatch(in: key)) != nil else {
-            throw AWSError.validation("1 validation error detected: Value at 'kmsKeyId' failed to satisfy constraint: Member must satisfy regular expression pattern",
-                                      fields: [["name": "kmsKeyId", "message": "Member must satisfy regular expression pattern"]])
+            throw AWSError.constraint("kmsKeyId", value: input["kmsKeyId"], "satisfy regular expression pattern")
         }
         try save(call, slot, ["kmsKeyId": key])
         return [:]
@@ -362,8 +347,7 @@ struct Operations: Sendable {
     /// Vigil has no free trials: the caller's accounts have none; others are not visible.
     func freeTrialInfo(_ call: Call, _ input: [String: Any]) throws -> [String: Any] {
         guard input["accountIds"] != nil else {
-            throw AWSError.validation("1 validation error detected: Value null at 'accountIds' failed to satisfy constraint: Member must not be null",
-                                      fields: [["name": "accountIds", "message": "Member must not be null"]])
+            throw AWSError.constraint("accountIds", value: nil, "not be null")
         }
         var accounts: [[String: Any]] = []
         var failed: [[String: Any]] = []

@@ -24,16 +24,24 @@ public struct Policy: Sendable {
         self.statements = statements
     }
 
-    /// A built-in name, or a JSON policy document; nil when the text is neither.
+    /// A built-in name, or a JSON policy document; nil when the text is neither. Documents are
+    /// parsed once and remembered: every request of a key asks again.
     public init?(_ text: String) {
         switch text {
         case "full": self = .full
         case "read-only": self = .readOnly
         default:
+            if let known = Self.parsed.get(text) {
+                self = known
+                return
+            }
             guard let parsed = try? Self.parse(Data(text.utf8)) else { return nil }
+            Self.parsed.set(text, parsed)
             self = parsed
         }
     }
+
+    static let parsed = ParsedPolicies()
 
     public struct PolicyError: Error, CustomStringConvertible {
         public let description: String
@@ -95,5 +103,19 @@ public struct Policy: Sendable {
         }
         while pi < p.count && p[pi] == UInt8(ascii: "*") { pi += 1 }
         return pi == p.count
+    }
+}
+
+final class ParsedPolicies: @unchecked Sendable {
+    private var map: [String: Policy] = [:]
+    private let lock = NSLock()
+
+    func get(_ text: String) -> Policy? { lock.withLock { map[text] } }
+
+    func set(_ text: String, _ policy: Policy) {
+        lock.withLock {
+            if map.count >= 10_000 { map.removeAll(keepingCapacity: true) }
+            map[text] = policy
+        }
     }
 }

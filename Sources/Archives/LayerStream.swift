@@ -101,8 +101,7 @@ public final class LayerStream {
             self.compression = compression
         } else {
             // Sniff without consuming: the bytes stay in the input buffer.
-            var probe = LayerStream.Probe()
-            let head = try probe.read(handle, max: min(Int64(Self.chunk), source.length))
+            let head = source.length > 0 ? [UInt8](try handle.read(upToCount: Int(min(Int64(Self.chunk), source.length))) ?? Data()) : []
             input = head
             consumed = Int64(head.count)
             sourceEnded = consumed >= source.length
@@ -134,13 +133,6 @@ public final class LayerStream {
         }
         if let zstd { ZSTD_freeDCtx(zstd) }
         try? handle.close()
-    }
-
-    struct Probe {
-        mutating func read(_ handle: FileHandle, max: Int64) throws -> [UInt8] {
-            guard max > 0 else { return [] }
-            return [UInt8](try handle.read(upToCount: Int(max)) ?? Data())
-        }
     }
 
     /// Up to `count` uncompressed bytes; empty at the end of the layer (after the digest was checked).

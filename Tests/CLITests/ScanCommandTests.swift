@@ -16,10 +16,8 @@ import TestSupport
     /// Real bullseye versions before their DSA fixes (libssl1.1 from openssl, zlib1g with an epoch).
     static func root(_ scratch: ScratchDirectory) throws -> String {
         let root = scratch.path("root")
-        try FileManager.default.createDirectory(at: root.appending(path: "etc"), withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(at: root.appending(path: "var/lib/dpkg"), withIntermediateDirectories: true)
-        try Data("ID=debian\nVERSION_ID=\"11\"\n".utf8).write(to: root.appending(path: "etc/os-release"))
-        try Data("""
+        try ScratchDirectory.write("ID=debian\nVERSION_ID=\"11\"\n", to: "etc/os-release", in: root)
+        try ScratchDirectory.write("""
             Package: libssl1.1
             Status: install ok installed
             Architecture: amd64
@@ -32,7 +30,7 @@ import TestSupport
             Source: zlib
             Version: 1:1.2.11.dfsg-2+deb11u1
 
-            """.utf8).write(to: root.appending(path: "var/lib/dpkg/status"))
+            """, to: "var/lib/dpkg/status", in: root)
         return root.path
     }
 

@@ -54,9 +54,7 @@ struct MatchingTests {
     }
 
     static func write(_ root: URL, _ path: String, _ text: String) throws {
-        let url = root.appending(path: path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: url)
+        try ScratchDirectory.write(text, to: path, in: root)
     }
 
     /// Real bullseye package versions (from Debian's archive history): libssl1.1 and libcurl4

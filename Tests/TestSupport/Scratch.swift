@@ -12,6 +12,14 @@ public final class ScratchDirectory: @unchecked Sendable {
     deinit { try? FileManager.default.removeItem(at: url) }
 
     public func path(_ component: String) -> URL { url.appending(path: component) }
+
+    /// Writes `text` at `relativePath` below `directory` (the scratch root by default), creating the
+    /// directories on the way.
+    public static func write(_ text: String, to relativePath: String, in directory: URL) throws {
+        let target = directory.appending(path: relativePath)
+        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: target)
+    }
 }
 
 /// A static HTTP server on 127.0.0.1 (Python's http.server on a free port) serving one directory;
