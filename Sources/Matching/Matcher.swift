@@ -59,7 +59,7 @@ public struct Matcher: Sendable {
             }
         }
         // One batch of questions per ecosystem.
-        var entries = Array(repeating: [AdvisoryDatabase.AffectedEntry](), count: groups.count)
+        var candidates = Array(repeating: [Candidate](), count: groups.count)
         var byEcosystem: [Ecosystem: [Int]] = [:]
         for (g, group) in groups.enumerated() where (try? VersionScheme(ecosystem: group.ecosystem)) != nil {
             byEcosystem[group.ecosystem, default: []].append(g)
@@ -67,102 +67,141 @@ public struct Matcher: Sendable {
         for (ecosystem, members) in byEcosystem {
             if let index = self.index {
                 let family = try index.family(ecosystem.name, from: database)
-                let full = ecosystem.release == nil ? nil : ecosystem.description
-                for g in members {
-                    let key = PackageName.normalized(groups[g].name, ecosystem: ecosystem)
-                    entries[g] = (family[key] ?? []).filter { full == nil || $0.ecosystem == full }
-                }
+                for g in members { candidates[g] = family.candidates(ecosystem: ecosystem, name: groups[g].name) }
                 continue
             }
+            guard let scheme = try? VersionScheme(ecosystem: ecosystem) else { continue }
             let found = try database.affected(ecosystem: ecosystem, names: members.map { groups[$0].name })
-            for g in members { entries[g] = found[groups[g].name] ?? [] }
+            for g in members { candidates[g] = (found[groups[g].name] ?? []).map { Candidate($0, scheme: scheme) } }
         }
+        // Evaluated in parallel, in chunks of groups (one lock per chunk, not per group); a hit
+        // names the package by its index, so packages are copied only into the final matches.
         let results = GroupResults(count: groups.count)
-        let work = groups.map { (members: $0.members.map { packages[$0] }, ecosystem: $0.ecosystem) }
-        let found = entries
-        DispatchQueue.concurrentPerform(iterations: work.count) { g in
-            results.set(g, Self.evaluate(work[g].members, ecosystem: work[g].ecosystem, entries: found[g]))
+        let chunks = min(groups.count, 64)
+        let found = candidates, work = groups
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let done = stride(from: chunk, to: work.count, by: chunks).map { g in
+                (g, Self.evaluate(work[g].members, of: packages, ecosystem: work[g].ecosystem, candidates: found[g]))
+            }
+            results.set(done)
         }
         // Back in the order packages were given.
-        var byPackage: [Int: [Match]] = [:]
+        var hits: [Hit] = []
         var problems: [String] = []
-        for (g, group) in groups.enumerated() {
+        for g in groups.indices {
             let (found, trouble) = results.get(g)
             problems += trouble
-            for match in found {
-                if let n = group.members.first(where: { packages[$0] == match.package }) { byPackage[n, default: []].append(match) }
-            }
+            hits += found
         }
-        let matches = packages.indices.flatMap { byPackage[$0] ?? [] }
+        // By package, and for one package in the order its entries were found.
+        let ordered = hits.enumerated().sorted { ($0.element.package, $0.offset) < ($1.element.package, $1.offset) }.map(\.element)
+        let matches = ordered.map { hit in
+            Match(package: packages[hit.package], advisoryID: hit.candidate.entry.advisoryID, ecosystem: hit.candidate.entry.ecosystem,
+                  fixedVersion: hit.fixedVersion)
+        }
         return (matches, problems)
     }
 
-    static func evaluate(_ members: [Package], ecosystem: Ecosystem, entries: [AdvisoryDatabase.AffectedEntry]) -> ([Match], [String]) {
+    /// A package (by index) inside one affected entry.
+    struct Hit: Sendable {
+        var package: Int
+        var candidate: Candidate
+        var fixedVersion: String?
+    }
+
+    /// The hits of one group's members (indices into `packages`) and the problems.
+    static func evaluate(_ members: [Int], of packages: [Package], ecosystem: Ecosystem, candidates: [Candidate]) -> ([Hit], [String]) {
         guard let scheme = try? VersionScheme(ecosystem: ecosystem) else {
-            return ([], members.map { "\($0.name) \($0.version) (\($0.ecosystem)): no version rules for this ecosystem; not matched" })
+            return ([], members.map { let p = packages[$0]; return "\(p.name) \(p.version) (\(p.ecosystem)): no version rules for this ecosystem; not matched" })
         }
-        var matches: [Match] = []
+        var hits: [Hit] = []
         var problems: [String] = []
-        var seen = Set<String>()
-        for package in members {
+        // One hit per (package found at a path, advisory): members that are the same package at
+        // the same path share the first one's index.
+        var identity: [String: Int] = [:]
+        var seen = Set<Seen>()
+        for n in members {
+            let package = packages[n]
             let version = key(package).version
             let prepared: PreparedVersion
             do {
                 prepared = try scheme.prepare(version)
             } catch {
-                if !entries.isEmpty { problems.append("\(package.name) \(version) at \(package.path): \(error); not matched") }
+                if !candidates.isEmpty { problems.append("\(package.name) \(version) at \(package.path): \(error); not matched") }
                 continue
             }
-            for entry in entries where prepared.evaluate(against: entry.versions).isAffected {
-                // One match per (package found at a path, advisory).
-                let key = "\(package.name)\u{0}\(package.version)\u{0}\(package.path)\u{0}\(entry.advisoryID)"
-                guard seen.insert(key).inserted else { continue }
-                matches.append(Match(package: package, advisoryID: entry.advisoryID, ecosystem: entry.ecosystem,
-                                     fixedVersion: fixedVersion(above: version, in: entry.versions, scheme: scheme)))
+            let same = members.count == 1 ? n : identity["\(package.name)\u{0}\(package.version)\u{0}\(package.path)", default: n]
+            if members.count > 1 { identity["\(package.name)\u{0}\(package.version)\u{0}\(package.path)"] = same }
+            for candidate in candidates where prepared.evaluate(against: candidate.ranges).isAffected {
+                guard seen.insert(Seen(package: same, advisoryID: candidate.entry.advisoryID)).inserted else { continue }
+                hits.append(Hit(package: n, candidate: candidate, fixedVersion: prepared.lowestFixed(in: candidate.ranges)))
             }
         }
-        return (matches, problems)
+        return (hits, problems)
     }
 
-    /// The lowest `fixed` event above `version` in the ranges that can be compared.
-    static func fixedVersion(above version: String, in affected: AffectedVersions, scheme: VersionScheme) -> String? {
-        var best: String?
-        for range in affected.ranges where range.kind == .ecosystem || range.kind == .semver {
-            for case let .fixed(fixed) in range.events {
-                guard (try? scheme.compare(version, fixed)) == .orderedAscending else { continue }
-                if let current = best, (try? scheme.compare(fixed, current)) != .orderedAscending { continue }
-                best = fixed
-            }
-        }
-        return best
+    struct Seen: Hashable {
+        var package: Int
+        var advisoryID: String
+    }
+}
+
+/// An affected entry with its ranges parsed for its ecosystem's scheme.
+struct Candidate: Sendable {
+    var entry: AdvisoryDatabase.AffectedEntry
+    var ranges: PreparedRanges
+
+    init(_ entry: AdvisoryDatabase.AffectedEntry, scheme: VersionScheme, parseListed: Bool = false) {
+        self.entry = entry
+        ranges = scheme.prepare(entry.versions, parseListed: parseListed)
     }
 }
 
 /// Per-group results written from several threads.
 final class GroupResults: @unchecked Sendable {
-    private var storage: [([Match], [String])]
+    private var storage: [([Matcher.Hit], [String])]
     private let lock = NSLock()
 
     init(count: Int) { storage = Array(repeating: ([], []), count: count) }
 
-    func set(_ k: Int, _ value: ([Match], [String])) { lock.withLock { storage[k] = value } }
+    func set(_ values: [(Int, ([Matcher.Hit], [String]))]) { lock.withLock { for (k, value) in values { storage[k] = value } } }
 
-    func get(_ k: Int) -> ([Match], [String]) { lock.withLock { storage[k] } }
+    func get(_ k: Int) -> ([Matcher.Hit], [String]) { lock.withLock { storage[k] } }
 }
 
-/// Affected entries held in memory by ecosystem family, loaded on first use: for a matcher that
-/// answers many scans from one open store.
+/// Affected entries held in memory by ecosystem family, their ranges already parsed, loaded on
+/// first use: for a matcher that answers many scans from one open store.
 public final class AffectedIndex: @unchecked Sendable {
-    private var families: [String: [String: [AdvisoryDatabase.AffectedEntry]]] = [:]
+    /// One family's entries by stored (normalised) name, and by release and name.
+    struct Family: Sendable {
+        var byName: [String: [Candidate]] = [:]
+        var byRelease: [String: [String: [Candidate]]] = [:]
+
+        /// "Debian:12" asks for Debian 12's entries only; "Debian" for every release.
+        func candidates(ecosystem: Ecosystem, name: String) -> [Candidate] {
+            let key = PackageName.normalized(name, ecosystem: ecosystem)
+            if ecosystem.release == nil { return byName[key] ?? [] }
+            return byRelease[ecosystem.description]?[key] ?? []
+        }
+    }
+
+    private var families: [String: Family] = [:]
     private let lock = NSLock()
 
     public init() {}
 
-    func family(_ name: String, from database: AdvisoryDatabase) throws -> [String: [AdvisoryDatabase.AffectedEntry]] {
+    func family(_ name: String, from database: AdvisoryDatabase) throws -> Family {
         if let known = lock.withLock({ families[name] }) { return known }
-        let loaded = try database.allAffected(family: name)
-        lock.withLock { families[name] = loaded }
-        return loaded
+        var family = Family()
+        if let scheme = try? VersionScheme(ecosystem: Ecosystem(name)) {
+            for (key, entries) in try database.allAffected(family: name) {
+                let candidates = entries.map { Candidate($0, scheme: scheme, parseListed: true) }
+                family.byName[key] = candidates
+                for candidate in candidates { family.byRelease[candidate.entry.ecosystem, default: [:]][key, default: []].append(candidate) }
+            }
+        }
+        lock.withLock { families[name] = family }
+        return family
     }
 
     /// Loads every family now (when the store is opened), so no scan pays for it.

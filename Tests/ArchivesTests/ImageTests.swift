@@ -8,7 +8,7 @@ import TestSupport
 /// and two installed Python distributions), built once per test process.
 enum ImageFixtures {
     static let directory: URL = {
-        let dir = FileManager.default.temporaryDirectory.appending(path: "vigil-image-fixtures-\(getpid())")
+        let dir = ScratchDirectory.forProcess("vigil-image-fixtures")
         let script = Repository.root.appending(path: "Tests/ArchivesTests/Fixtures/make-images.sh").path
         _ = try? Subprocess.lines(["bash", script, dir.path])
         return dir

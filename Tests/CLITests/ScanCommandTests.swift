@@ -6,7 +6,7 @@ import TestSupport
 /// checked by their validators, CI gates, suppression by ignore file and VEX, bad input.
 @Suite(.serialized) struct ScanCommandTests {
     static let dataDirectory: URL = {
-        let dir = FileManager.default.temporaryDirectory.appending(path: "vigil-scan-db-\(getpid())")
+        let dir = ScratchDirectory.forProcess("vigil-scan-db")
         _ = try? VersionsCommandTests.run(["db", "import", "--data-dir", dir.path,
                                            Repository.sharedData.appending(path: "osv/Debian/all.zip").path,
                                            Repository.sharedData.appending(path: "kev/known_exploited_vulnerabilities.json").path])

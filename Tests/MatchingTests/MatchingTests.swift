@@ -17,7 +17,7 @@ actor AdvisoryFixture {
     func database() async throws -> AdvisoryDatabase {
         if building == nil {
             building = Task {
-                let dir = FileManager.default.temporaryDirectory.appending(path: "vigil-matching-db-\(getpid())")
+                let dir = ScratchDirectory.forProcess("vigil-matching-db")
                 let importer = try AdvisoryImporter(dataDirectory: dir)
                 let data = Repository.sharedData
                 for ecosystem in ["Debian", "AlmaLinux", "Alpine", "PyPI", "Go", "crates.io", "npm", "Maven"] {

@@ -13,6 +13,14 @@ public final class ScratchDirectory: @unchecked Sendable {
 
     public func path(_ component: String) -> URL { url.appending(path: component) }
 
+    /// A directory that lives as long as the test process (a fixture built once and shared by
+    /// many tests), removed when the process exits.
+    public static func forProcess(_ label: String) -> URL {
+        let url = FileManager.default.temporaryDirectory.appending(path: "\(label)-\(getpid())")
+        ProcessScratch.register(url)
+        return url
+    }
+
     /// Writes `text` at `relativePath` below `directory` (the scratch root by default), creating the
     /// directories on the way.
     public static func write(_ text: String, to relativePath: String, in directory: URL) throws {
@@ -63,6 +71,29 @@ public final class LocalHTTPServer: @unchecked Sendable {
             // SIGKILL: a SIGTERM may be ignored (the disposition is inherited from the test runner).
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
+        }
+    }
+}
+
+/// Directories removed when the test process exits.
+enum ProcessScratch {
+    nonisolated(unsafe) private static var paths: [String] = []
+    private static let lock = NSLock()
+    private static let installed: Void = {
+        atexit { ProcessScratch.removeAll() }
+    }()
+
+    static func register(_ url: URL) {
+        lock.withLock {
+            _ = installed
+            paths.append(url.path)
+        }
+    }
+
+    static func removeAll() {
+        lock.withLock {
+            for path in paths { try? FileManager.default.removeItem(atPath: path) }
+            paths = []
         }
     }
 }

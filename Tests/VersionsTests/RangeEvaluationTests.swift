@@ -125,6 +125,34 @@ struct RangeEvaluationTests {
         #expect(try !VersionScheme.pep440.evaluate("3.0", against: ranges).isAffected)
     }
 
+    /// Entries prepared once (the server's index parses the listed versions up front; a one-off
+    /// evaluation parses only those with the installed version's leading number) agree, and give
+    /// the lowest fix above the installed version.
+    @Test func preparedEntriesAgree() throws {
+        let affected = AffectedVersions(ranges: [
+            AffectedRange(kind: .ecosystem, events: [.introduced("0"), .fixed("1.4"), .introduced("2.0"), .fixed("2.2")]),
+            AffectedRange(kind: .git, events: [.introduced("abc")]),
+        ], versions: ["1.0", "3.1", "3.5.0"])
+        let scheme = VersionScheme.maven
+        for parseListed in [false, true] {
+            let ranges = scheme.prepare(affected, parseListed: parseListed)
+            let expectations: [(String, Bool, String?)] = [
+                ("1.0.0", true, "1.4"), ("1.4", false, "2.2"), ("2.1", true, "2.2"), ("3.1.0", true, nil),
+                ("3.5", true, nil), ("3.2", false, nil),
+            ]
+            for (version, affected, fix) in expectations {
+                let prepared = try scheme.prepare(version)
+                let result = prepared.evaluate(against: ranges)
+                #expect(result.isAffected == affected, "\(version), listed parsed up front: \(parseListed)")
+                #expect(prepared.lowestFixed(in: ranges) == fix, "\(version)")
+                if !affected { #expect(result.unevaluated == ["GIT range: commits cannot be compared with package versions"]) }
+            }
+        }
+        // Ranges prepared for another scheme are refused, not misread.
+        let other = try VersionScheme.pep440.prepare("1.0").evaluate(against: scheme.prepare(affected))
+        #expect(!other.isAffected && other.unevaluated.first?.contains("Maven") == true)
+    }
+
     @Test func eventsNeedNotBeSorted() throws {
         let ranges = AffectedVersions(ranges: [AffectedRange(kind: .ecosystem, events: [
             .fixed("2.0"), .introduced("1.5"), .fixed("1.2"), .introduced("0"),
