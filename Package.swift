@@ -49,7 +49,7 @@ let package = Package(
         // Service state: principals and keys (secrets sealed at rest), account enablement (SQLite via GRDB).
         .target(name: "Storage", dependencies: ["VigilCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]),
         // The inspector2 / inspector-scan wire protocol: routing from botocore's model, SigV4, errors (Hummingbird).
-        .target(name: "API", dependencies: ["VigilCore", "Storage", .product(name: "Hummingbird", package: "hummingbird"),
+        .target(name: "API", dependencies: ["VigilCore", "Advisories", "Storage", .product(name: "Hummingbird", package: "hummingbird"),
                                             .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
                                             .product(name: "HTTPTypes", package: "swift-http-types")]),
         // The `vigil` command line: ArgumentParser commands as a library so tests can drive them.
@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "ArchivesTests", dependencies: ["Archives", "Inventory", "VigilCore", "TestSupport"], exclude: ["Oracles", "Fixtures"]),
         .testTarget(name: "AdvisoryStoreTests", dependencies: ["AdvisoryStore", "Advisories", "VigilCore", "TestSupport"]),
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "Findings", "AdvisoryStore", "Inventory", "VigilCore", "TestSupport"], exclude: ["Oracles"]),
-        .testTarget(name: "APITests", dependencies: ["API", "vigil", "TestSupport"], exclude: ["Oracles"]),
+        .testTarget(name: "APITests", dependencies: ["API", "Storage", "vigil", "TestSupport"], exclude: ["Oracles"]),
         .testTarget(name: "CLITests", dependencies: ["CLI", "vigil", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -6,6 +6,9 @@ struct OperationSpec: Sendable {
     /// The request URI template: `/tags/{resourceArn}`; `{label+}` takes the rest of the path.
     let path: String
     let successCode: Int
+    /// The model's input and output shape names.
+    var input: String? = nil
+    var output: String? = nil
 
     /// The operation a request is for, with its path parameters (percent-decoded).
     static func route(method: String, path rawPath: String) -> (OperationSpec, [String: String])? {

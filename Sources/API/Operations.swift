@@ -15,11 +15,26 @@ struct Operations: Sendable {
 
     let store: ServiceStore
 
+    static let implemented: Set<String> = [
+        "Enable", "Disable", "BatchGetAccountStatus", "ListAccountPermissions", "GetConfiguration", "UpdateConfiguration",
+        "GetEc2DeepInspectionConfiguration", "UpdateEc2DeepInspectionConfiguration", "TagResource", "UntagResource",
+        "ListTagsForResource", "GetEncryptionKey", "UpdateEncryptionKey", "ResetEncryptionKey", "BatchGetFreeTrialInfo",
+        "ListUsageTotals", "ListCoverage", "ListCoverageStatistics", "ListFindings",
+    ]
+
+    /// Validates the request against its input shape (body, path and query members together), then
+    /// answers it.
     func perform(_ call: Call) throws(AWSError) -> (Int, Data) {
-        let input = try Self.object(call.body)
+        guard Self.implemented.contains(call.spec.name) else { throw AWSError.notImplemented(call.spec.name) }
+        let body = try Self.object(call.body)
+        let input = ModelValidator.input(for: call.spec, body: body, parameters: call.parameters, query: call.query)
+        if let shape = call.spec.input { try ModelValidator.validate(input, shape: shape) }
         let output: [String: Any]
         do {
             switch call.spec.name {
+            case "ListCoverage": return (call.spec.successCode, try listCoverage(call, input))
+            case "ListCoverageStatistics": return (call.spec.successCode, try listCoverageStatistics(call, input))
+            case "ListFindings": return (call.spec.successCode, try listFindings(call, input))
             case "Enable": output = try enable(call, input)
             case "Disable": output = try disable(call, input)
             case "BatchGetAccountStatus": output = try batchGetAccountStatus(call, input)

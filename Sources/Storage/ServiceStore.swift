@@ -76,6 +76,35 @@ public final class ServiceStore: @unchecked Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v3") { db in
+            // Resources under watch and their findings, each kept as its inspector2 JSON document
+            // (CoveredResource, Finding) beside the columns queries select by.
+            try db.execute(sql: """
+                CREATE TABLE resource (
+                    account_id TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    resource_id TEXT NOT NULL,
+                    resource_type TEXT NOT NULL,
+                    document TEXT NOT NULL,
+                    updated_at REAL NOT NULL,
+                    PRIMARY KEY (account_id, region, resource_id)
+                );
+                CREATE TABLE finding (
+                    finding_arn TEXT PRIMARY KEY,
+                    account_id TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    resource_id TEXT NOT NULL,
+                    resource_type TEXT NOT NULL,
+                    vulnerability_id TEXT NOT NULL,
+                    severity TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    updated_at REAL NOT NULL,
+                    document TEXT NOT NULL
+                );
+                CREATE INDEX finding_by_account ON finding (account_id, region, status, severity);
+                CREATE INDEX finding_by_resource ON finding (account_id, region, resource_id);
+                """)
+        }
         try migrator.migrate(queue)
     }
 
@@ -169,6 +198,99 @@ public final class ServiceStore: @unchecked Sendable {
         try queue.write { db in
             for type in resourceTypes {
                 try db.execute(sql: "INSERT OR REPLACE INTO account_status VALUES (?, ?, ?, ?)", arguments: [account, region, type, status])
+            }
+        }
+    }
+}
+
+// MARK: Resources and findings
+
+extension ServiceStore {
+    /// A covered resource: its key columns and its inspector2 `CoveredResource` JSON document.
+    public struct StoredResource: Sendable, Hashable {
+        public var accountID: String
+        public var region: String
+        public var resourceID: String
+        public var resourceType: String
+        public var document: String
+
+        public init(accountID: String, region: String, resourceID: String, resourceType: String, document: String) {
+            self.accountID = accountID
+            self.region = region
+            self.resourceID = resourceID
+            self.resourceType = resourceType
+            self.document = document
+        }
+    }
+
+    /// A finding: its key columns and its inspector2 `Finding` JSON document.
+    public struct StoredFinding: Sendable, Hashable {
+        public var arn: String
+        public var accountID: String
+        public var region: String
+        public var resourceID: String
+        public var resourceType: String
+        public var vulnerabilityID: String
+        public var severity: String
+        public var status: String
+        public var document: String
+
+        public init(arn: String, accountID: String, region: String, resourceID: String, resourceType: String,
+                    vulnerabilityID: String, severity: String, status: String, document: String) {
+            self.arn = arn
+            self.accountID = accountID
+            self.region = region
+            self.resourceID = resourceID
+            self.resourceType = resourceType
+            self.vulnerabilityID = vulnerabilityID
+            self.severity = severity
+            self.status = status
+            self.document = document
+        }
+    }
+
+    /// Adds or replaces resources (one transaction).
+    public func putResources(_ resources: [StoredResource]) throws {
+        let now = Date().timeIntervalSince1970
+        try queue.write { db in
+            for r in resources {
+                try db.execute(sql: "INSERT OR REPLACE INTO resource VALUES (?, ?, ?, ?, ?, ?)",
+                               arguments: [r.accountID, r.region, r.resourceID, r.resourceType, r.document, now])
+            }
+        }
+    }
+
+    /// An account's resources in a region, by resource id.
+    public func resources(account: String, region: String) throws -> [StoredResource] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT resource_id, resource_type, document FROM resource WHERE account_id = ? AND region = ? ORDER BY resource_id",
+                             arguments: [account, region]).map {
+                StoredResource(accountID: account, region: region, resourceID: $0[0], resourceType: $0[1], document: $0[2])
+            }
+        }
+    }
+
+    /// Adds or replaces findings (one transaction).
+    public func putFindings(_ findings: [StoredFinding]) throws {
+        let now = Date().timeIntervalSince1970
+        try queue.write { db in
+            for f in findings {
+                try db.execute(sql: "INSERT OR REPLACE INTO finding VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               arguments: [f.arn, f.accountID, f.region, f.resourceID, f.resourceType, f.vulnerabilityID,
+                                           f.severity, f.status, now, f.document])
+            }
+        }
+    }
+
+    /// An account's findings in a region, by ARN.
+    public func findings(account: String, region: String) throws -> [StoredFinding] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT finding_arn, resource_id, resource_type, vulnerability_id, severity, status, document
+                FROM finding WHERE account_id = ? AND region = ? ORDER BY finding_arn
+                """, arguments: [account, region]).map {
+                StoredFinding(arn: $0[0], accountID: account, region: region, resourceID: $0[1], resourceType: $0[2],
+                              vulnerabilityID: $0[3], severity: $0[4], status: $0[5], document: $0[6])
             }
         }
     }

@@ -19,8 +19,10 @@ final class ServeProcess: @unchecked Sendable {
         return directory.appending(path: "vigil")
     }
 
-    init() throws {
+    /// - Parameter regions: regions to register `Population`'s resources and findings in first.
+    init(seeding regions: [String] = []) throws {
         data = try ScratchDirectory()
+        if !regions.isEmpty { try Population.seed(data.url, regions: regions) }
         process.executableURL = Self.vigil
         process.arguments = ["serve", "--port", "0", "--data-dir", data.url.path]
         var environment = ProcessInfo.processInfo.environment
@@ -81,25 +83,41 @@ final class ServeProcess: @unchecked Sendable {
         server.stop()
     }
 
-    /// The AWS CLI, unchanged, with --endpoint-url.
+    /// The AWS CLI, unchanged, with --endpoint-url: the seed workflow.
     @Test(.timeLimit(.minutes(3)))
     func awsCLISeedWorkflow() throws {
-        let server = try ServeProcess()
+        let server = try ServeProcess(seeding: ["us-east-1"])
         let environment = ["AWS_ACCESS_KEY_ID": ServeProcess.key, "AWS_SECRET_ACCESS_KEY": ServeProcess.secret, "AWS_DEFAULT_REGION": "us-east-1",
                            "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"]
-        func aws(_ arguments: [String]) throws -> Subprocess.Result {
-            try Subprocess.run(URL(fileURLWithPath: "/usr/bin/env"), ["aws", "--endpoint-url", server.endpoint, "inspector2"] + arguments, environment: environment)
+        func aws(_ arguments: [String]) throws -> [String: Any] {
+            let result = try Subprocess.run(URL(fileURLWithPath: "/usr/bin/env"), ["aws", "--endpoint-url", server.endpoint, "--output", "json", "inspector2"] + arguments,
+                                            environment: environment)
+            guard result.status == 0 else { throw Subprocess.Failure(description: "aws \(arguments): \(result.errors)") }
+            return try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
         }
         let enabled = try aws(["enable", "--resource-types", "EC2", "ECR"])
-        #expect(enabled.status == 0, "\(enabled.errors)")
-        #expect(enabled.output.contains("\"ec2\": \"ENABLED\""))
-        let status = try aws(["batch-get-account-status"])
-        #expect(status.output.contains("\"accountId\": \"111122223333\""))
+        let status = (enabled["accounts"] as? [[String: Any]])?.first?["resourceStatus"] as? [String: String]
+        #expect(status?["ec2"] == "ENABLED" && status?["ecr"] == "ENABLED" && status?["lambda"] == "DISABLED", "\(enabled)")
+        let configuration = try aws(["get-configuration"])
+        #expect(((configuration["ecrConfiguration"] as? [String: Any])?["rescanDurationState"] as? [String: Any])?["rescanDuration"] as? String == "LIFETIME")
+        // Coverage: the six resources of the account, none of the other account's; the CLI follows nextToken itself.
+        let coverage = try aws(["list-coverage", "--page-size", "2"])
+        let covered = try #require(coverage["coveredResources"] as? [[String: Any]])
+        #expect(covered.count == 6 && covered.allSatisfy { $0["accountId"] as? String == ServeProcess.account }, "\(coverage)")
+        let images = try aws(["list-coverage", "--filter-criteria", #"{"resourceType": [{"comparison": "EQUALS", "value": "AWS_ECR_CONTAINER_IMAGE"}]}"#])
+        #expect((images["coveredResources"] as? [[String: Any]])?.count == 2)
+        let permissions = try aws(["list-account-permissions"])
+        #expect((permissions["permissions"] as? [[String: String]])?.contains { $0["service"] == "ECR" && $0["operation"] == "ENABLE_REPOSITORY" } == true)
+        let all = try aws(["list-findings"])
+        let findings = try #require(all["findings"] as? [[String: Any]])
+        #expect(findings.count == 5)
+        #expect(findings.first?["severity"] as? String == "CRITICAL", "most severe first")
+        let critical = try aws(["list-findings", "--filter-criteria",
+                                #"{"severity": [{"comparison": "EQUALS", "value": "CRITICAL"}], "findingStatus": [{"comparison": "EQUALS", "value": "ACTIVE"}]}"#])
+        let criticalFindings = try #require(critical["findings"] as? [[String: Any]])
+        #expect(criticalFindings.count == 1 && criticalFindings.first?["title"] as? String == "CVE-2022-37434 - zlib1g", "\(critical)")
         let disabled = try aws(["disable", "--resource-types", "EC2"])
-        #expect(disabled.output.contains("\"ec2\": \"DISABLED\""))
-        let findings = try aws(["list-findings"])
-        #expect(findings.status != 0)
-        #expect(findings.errors.contains("An error occurred (NotImplemented) when calling the ListFindings operation: ListFindings is not implemented by this Vigil server yet"))
+        #expect(((disabled["accounts"] as? [[String: Any]])?.first?["resourceStatus"] as? [String: String])?["ec2"] == "DISABLED")
         server.stop()
     }
 
@@ -107,7 +125,7 @@ final class ServeProcess: @unchecked Sendable {
     /// routed, and every authentication and authorisation failure refused as AWS refuses it.
     @Test(.timeLimit(.minutes(3)))
     func boto3Checks() throws {
-        let server = try ServeProcess()
+        let server = try ServeProcess(seeding: ["eu-west-1"])
         let (readOnlyKey, readOnlySecret) = try server.createKey(account: ServeProcess.account, policy: "read-only")
         let (otherKey, otherSecret) = try server.createKey(account: "444455556666", policy: "full")
         let script = Repository.root.appending(path: "Tests/APITests/Oracles/drive_api.py").path
@@ -117,7 +135,7 @@ final class ServeProcess: @unchecked Sendable {
         ])
         #expect(result.status == 0, "\(result.output)\(result.errors)")
         let passed = result.output.split(separator: "\n").filter { $0.hasPrefix("ok ") }
-        #expect(passed.count == 39, "\(result.output)")
+        #expect(passed.count == 59, "\(result.output)")
         #expect(!result.output.contains("FAIL"), "\(result.output)")
         server.stop()
     }

@@ -147,12 +147,48 @@ t = admin.batch_get_free_trial_info(accountIds=[account, "999999999999"])
 check("free-trial", t["accounts"][0]["accountId"] == account and t["failedAccounts"][0]["code"] == "ACCESS_DENIED", t)
 check("usage", admin.list_usage_totals()["totals"] == [{"accountId": account, "usage": []}])
 
+# Coverage over the seeded resources (Population.swift): six for this account in this region.
+def coverage(**criteria):
+    return admin.list_coverage(filterCriteria=criteria)["coveredResources"] if criteria else admin.list_coverage()["coveredResources"]
+eq = lambda v: [{"comparison": "EQUALS", "value": v}]
+pages = list(admin.get_paginator("list_coverage").paginate(PaginationConfig={"PageSize": 4}))
+ids = [r["resourceId"] for p in pages for r in p["coveredResources"]]
+check("coverage-paginated", len(pages) == 2 and len(ids) == 6 and len(set(ids)) == 6, pages)
+check("coverage-map-filter", [r["resourceId"] for r in coverage(ec2InstanceTags=[{"comparison": "EQUALS", "key": "env", "value": "prod"}])] == ["i-0a1b2c3d4e5f60001"])
+check("coverage-not-equals", [r["resourceId"] for r in coverage(scanStatusCode=[{"comparison": "NOT_EQUALS", "value": "ACTIVE"}])] == ["i-0a1b2c3d4e5f60002"])
+check("coverage-or-within-key", len(coverage(resourceType=eq("AWS_LAMBDA_FUNCTION") + eq("AWS_ECR_REPOSITORY"))) == 2)
+check("coverage-and-across-keys", len(coverage(ecrRepositoryName=eq("web"), resourceType=eq("AWS_ECR_CONTAINER_IMAGE"))) == 1)
+check("coverage-image-tags", len(coverage(ecrImageTags=eq("latest"))) == 1)
+check("coverage-date", len(coverage(lastScannedAt=[{"startInclusive": datetime.datetime.fromtimestamp(1790000000 - 2 * 3600 - 1, datetime.timezone.utc)}])) == 2)
+stats = admin.list_coverage_statistics(groupBy="RESOURCE_TYPE")
+check("coverage-statistics", stats["totalCounts"] == 6 and {c["groupKey"]: c["count"] for c in stats["countsByGroup"]}
+      == {"AWS_EC2_INSTANCE": 2, "AWS_ECR_CONTAINER_IMAGE": 2, "AWS_ECR_REPOSITORY": 1, "AWS_LAMBDA_FUNCTION": 1}, stats)
+stats = admin.list_coverage_statistics(groupBy="SCAN_STATUS_REASON", filterCriteria={"scanStatusCode": eq("ACTIVE")})
+check("coverage-statistics-filtered", {c["groupKey"]: c["count"] for c in stats["countsByGroup"]} == {"SUCCESSFUL": 4, "PENDING_INITIAL_SCAN": 1}, stats)
+check("coverage-max-results", error_code(lambda: unchecked.list_coverage(maxResults=500)) == "ValidationException")
+
+# Findings over the seeded findings: five for this account in this region.
+def findings(**criteria):
+    return admin.list_findings(filterCriteria=criteria)["findings"]
+pages = list(admin.get_paginator("list_findings").paginate(PaginationConfig={"PageSize": 2}))
+arns = [f["findingArn"] for p in pages for f in p["findings"]]
+check("findings-paginated", len(pages) == 3 and len(arns) == 5 and len(set(arns)) == 5, [len(p["findings"]) for p in pages])
+check("findings-prefix", len(findings(title=[{"comparison": "PREFIX", "value": "CVE-2023"}])) == 3)
+check("findings-not-equals", len(findings(findingStatus=[{"comparison": "NOT_EQUALS", "value": "CLOSED"}])) == 4)
+check("findings-number", sorted(f["inspectorScore"] for f in findings(inspectorScore=[{"lowerInclusive": 9}])) == [9.8, 9.8])
+check("findings-package", len(findings(vulnerablePackages=[{"name": {"comparison": "EQUALS", "value": "zlib1g"}}])) == 2)
+check("findings-tags", [f["resources"][0]["type"] for f in findings(resourceTags=[{"comparison": "EQUALS", "key": "team", "value": "media"}])] == ["AWS_LAMBDA_FUNCTION"])
+ordered = admin.list_findings(sortCriteria={"field": "INSPECTOR_SCORE", "sortOrder": "ASC"})["findings"]
+check("findings-sort", [f["inspectorScore"] for f in ordered] == [6.1, 7.4, 7.4, 9.8, 9.8], ordered)
+check("findings-unsupported-key", error_code(lambda: findings(portRange=[{"beginInclusive": 1}])) == "ValidationException")
+
 # Every operation of the model is routed: unbuilt ones answer NotImplemented, never 404.
 model = json.load(gzip.open(os.path.join(os.path.dirname(botocore.__file__), "data/inspector2/2020-06-08/service-2.json.gz")))
 credentials = Credentials(key, secret)
 implemented = {"Enable", "Disable", "BatchGetAccountStatus", "ListAccountPermissions", "GetConfiguration", "UpdateConfiguration",
                "GetEc2DeepInspectionConfiguration", "UpdateEc2DeepInspectionConfiguration", "TagResource", "UntagResource",
-               "ListTagsForResource", "GetEncryptionKey", "UpdateEncryptionKey", "ResetEncryptionKey", "BatchGetFreeTrialInfo", "ListUsageTotals"}
+               "ListTagsForResource", "GetEncryptionKey", "UpdateEncryptionKey", "ResetEncryptionKey", "BatchGetFreeTrialInfo", "ListUsageTotals",
+               "ListCoverage", "ListCoverageStatistics", "ListFindings"}
 routed = 0
 for name, op in model["operations"].items():
     path = op["http"]["requestUri"].split("?")[0]
@@ -224,6 +260,9 @@ check("read-only-reads", readonly.batch_get_account_status()["accounts"][0]["acc
 check("read-only-cannot-enable", error_code(lambda: readonly.enable(resourceTypes=["EC2"])) == "AccessDeniedException")
 check("read-only-no-permissions", readonly.list_account_permissions()["permissions"] == [])
 other = client(other_key, other_secret)
+mine = other.list_findings()["findings"]
+check("other-account-findings", len(mine) == 1 and mine[0]["awsAccountId"] == other_account, mine)
+check("other-account-coverage", [r["accountId"] for r in other.list_coverage()["coveredResources"]] == [other_account])
 r = other.batch_get_account_status(accountIds=[account])
 check("other-account-denied", r["accounts"] == [] and r["failedAccounts"][0]["errorCode"] == "ACCESS_DENIED", r)
 r = other.enable(resourceTypes=["EC2"], accountIds=[account])
@@ -238,6 +277,11 @@ for operation_model, body in raw_bodies:
         continue
     checked.add(operation_model.name)
     document = json.loads(body or b"{}")
+    if operation_model.name == "ListCoverageStatistics":
+        # groupKey carries the group's value (ACTIVE, AWS_EC2_INSTANCE, ...), though the model types
+        # the member as the GroupKey enum; everything else is checked.
+        for group in document.get("countsByGroup", []):
+            group.pop("groupKey", None)
     problems += ["%s%s" % (operation_model.name, e) for e in shape_errors(operation_model.output_shape, document, "")]
-check("output-shapes", not problems and len(checked) >= 15, (sorted(checked), problems[:10]))
+check("output-shapes", not problems and len(checked) >= 19, (sorted(checked), problems[:10]))
 sys.exit(1 if failures else 0)
