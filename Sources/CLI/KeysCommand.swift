@@ -8,7 +8,7 @@ struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
         abstract: "Manage API access keys.",
-        subcommands: [Create.self]
+        subcommands: [Create.self, List.self, Delete.self]
     )
 
     struct Create: ParsableCommand {
@@ -43,6 +43,36 @@ struct KeysCommand: ParsableCommand {
             } else {
                 StandardStreams.output(Data("AWS_ACCESS_KEY_ID=\(key)\nAWS_SECRET_ACCESS_KEY=\(secret)\n".utf8))
             }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List access keys (never their secrets).")
+        @OptionGroup var data: DataDirectoryOptions
+        @Option(help: "Only this account's keys.") var account: String?
+        @Flag(help: "Print a JSON array.") var json = false
+
+        func run() throws {
+            let keys = try ServiceStore(dataDirectory: data.url).keys(account: account)
+            if json {
+                let list = keys.map { ["accessKeyId": $0.accessKeyID, "accountId": $0.accountID, "policy": $0.policy, "createdAt": $0.createdAt] }
+                StandardStreams.output(try JSONSerialization.data(withJSONObject: list, options: [.sortedKeys]) + Data("\n".utf8))
+            } else {
+                StandardStreams.output(Data(keys.map { "\($0.accessKeyID)  \($0.accountID)  \($0.policy)  \($0.createdAt)\n" }.joined().utf8))
+            }
+        }
+    }
+
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete an access key; a running server refuses it within 30 seconds.")
+        @OptionGroup var data: DataDirectoryOptions
+        @Argument(help: "The access key id.") var accessKeyID: String
+
+        func run() throws {
+            guard try ServiceStore(dataDirectory: data.url).deleteKey(accessKeyID) else {
+                throw ValidationError("no access key \(accessKeyID) in \(data.url.path)")
+            }
+            StandardStreams.output(Data("deleted \(accessKeyID)\n".utf8))
         }
     }
 }

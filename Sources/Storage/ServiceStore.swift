@@ -155,6 +155,30 @@ public final class ServiceStore: @unchecked Sendable {
         return found
     }
 
+    /// Every access key (without its secret): id, account, policy (a built-in name or `custom`) and
+    /// when it was created.
+    public func keys(account: String? = nil) throws -> [(accessKeyID: String, accountID: String, policy: String, createdAt: String)] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT access_key_id, account_id, policy, created_at FROM principal
+                WHERE ? IS NULL OR account_id = ? ORDER BY account_id, created_at, access_key_id
+                """, arguments: [account, account]).map {
+                let policy: String = $0[2]
+                return ($0[0], $0[1], ["full", "read-only"].contains(policy) ? policy : "custom", $0[3])
+            }
+        }
+    }
+
+    /// Removes an access key; false when there was none. A running server stops accepting it within
+    /// 30 seconds (its principal cache's lifetime).
+    public func deleteKey(_ accessKeyID: String) throws -> Bool {
+        principals.remove(accessKeyID)
+        return try queue.write { db in
+            try db.execute(sql: "DELETE FROM principal WHERE access_key_id = ?", arguments: [accessKeyID])
+            return db.changesCount > 0
+        }
+    }
+
     public func principalCount() throws -> Int {
         try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM principal") ?? 0 }
     }
@@ -296,10 +320,20 @@ extension ServiceStore {
     }
 }
 
+/// Principals already opened, each kept for 30 seconds so a key deleted by another process (`vigil
+/// keys delete` beside a running server) stops working within that time.
 final class PrincipalCache: @unchecked Sendable {
-    private var map: [String: ServiceStore.Principal] = [:]
+    static let lifetime: TimeInterval = 30
+    private var map: [String: (principal: ServiceStore.Principal, at: Date)] = [:]
     private let lock = NSLock()
 
-    func get(_ key: String) -> ServiceStore.Principal? { lock.withLock { map[key] } }
-    func set(_ principal: ServiceStore.Principal) { lock.withLock { map[principal.accessKeyID] = principal } }
+    func get(_ key: String) -> ServiceStore.Principal? {
+        lock.withLock {
+            guard let entry = map[key], Date().timeIntervalSince(entry.at) < Self.lifetime else { return nil }
+            return entry.principal
+        }
+    }
+
+    func set(_ principal: ServiceStore.Principal) { lock.withLock { map[principal.accessKeyID] = (principal, Date()) } }
+    func remove(_ key: String) { lock.withLock { map[key] = nil } }
 }

@@ -141,6 +141,40 @@ final class ServeProcess: @unchecked Sendable {
     }
 }
 
+/// `vigil accounts` and `vigil keys` beside a running server.
+@Suite(.serialized) struct AccountCommandTests {
+    @Test(.timeLimit(.minutes(3)))
+    func accountsAndKeys() throws {
+        let server = try ServeProcess()
+        let dataDirectory = server.data.url.path
+        func vigil(_ arguments: [String]) throws -> Subprocess.Result { try Subprocess.run(ServeProcess.vigil, arguments + ["--data-dir", dataDirectory]) }
+        let created = try vigil(["accounts", "create", "--json"])
+        let account = try #require(try JSONSerialization.jsonObject(with: Data(created.output.utf8)) as? [String: String])
+        let id = try #require(account["accountId"])
+        #expect(id.count == 12 && id.allSatisfy(\.isNumber) && id != ServeProcess.account)
+        func aws(_ key: String, _ secret: String, _ arguments: [String]) throws -> Subprocess.Result {
+            try Subprocess.run(URL(fileURLWithPath: "/usr/bin/env"), ["aws", "--endpoint-url", server.endpoint, "--region", "us-east-1", "inspector2"] + arguments,
+                               environment: ["AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret, "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"])
+        }
+        let status = try aws(account["accessKeyId"] ?? "", account["secretAccessKey"] ?? "", ["batch-get-account-status"])
+        #expect(status.status == 0 && status.output.contains("\"accountId\": \"\(id)\""), "\(status.errors)")
+        let listed = try vigil(["accounts", "list", "--json"])
+        let accounts = try #require(try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [[String: Any]])
+        #expect(Set(accounts.compactMap { $0["accountId"] as? String }) == [ServeProcess.account, id])
+        #expect(try vigil(["accounts", "create", "--account", id]).status != 0, "an existing account is not created twice")
+        // A second key for the account, listed without its secret, deleted before first use: refused at once.
+        let second = try vigil(["keys", "create", "--account", id, "--policy", "read-only", "--json"])
+        let key = try #require(try JSONSerialization.jsonObject(with: Data(second.output.utf8)) as? [String: String])
+        let keys = try vigil(["keys", "list", "--account", id])
+        #expect(keys.output.contains(key["accessKeyId"] ?? "-") && keys.output.contains("read-only") && !keys.output.contains(key["secretAccessKey"] ?? "-"))
+        #expect(try vigil(["keys", "delete", key["accessKeyId"] ?? ""]).status == 0)
+        let refused = try aws(key["accessKeyId"] ?? "", key["secretAccessKey"] ?? "", ["batch-get-account-status"])
+        #expect(refused.errors.contains("UnrecognizedClientException"), "\(refused.errors)")
+        #expect(try vigil(["keys", "delete", key["accessKeyId"] ?? ""]).status != 0)
+        server.stop()
+    }
+}
+
 /// The hand-written X-Amz-Date conversions agree with Foundation's formatter on many instants.
 struct AmzDateTests {
     @Test func roundTripsAgainstDateFormatter() throws {
