@@ -49,14 +49,17 @@ let package = Package(
         // Service state: principals and keys (secrets sealed at rest), account enablement (SQLite via GRDB).
         .target(name: "Storage", dependencies: ["VigilCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]),
         // The inspector2 / inspector-scan wire protocol: routing from botocore's model, SigV4, errors (Hummingbird).
-        .target(name: "API", dependencies: ["VigilCore", "Advisories", "Storage", .product(name: "Hummingbird", package: "hummingbird"),
+        // The scanning engine of `vigil serve`: job queue workers, sources, re-evaluation.
+        .target(name: "Service", dependencies: ["VigilCore", "Advisories", "AdvisoryStore", "Inventory", "Matching", "Findings", "Storage",
+                                                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]),
+        .target(name: "API", dependencies: ["VigilCore", "Advisories", "Storage", "Service", .product(name: "Hummingbird", package: "hummingbird"),
                                             .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
                                             .product(name: "HTTPTypes", package: "swift-http-types")]),
         // The `vigil` command line: ArgumentParser commands as a library so tests can drive them.
         .target(
             name: "CLI",
             dependencies: [
-                "VigilCore", "Versions", "Advisories", "AdvisoryStore", "Inventory", "Archives", "Matching", "Findings", "API", "Storage",
+                "VigilCore", "Versions", "Advisories", "AdvisoryStore", "Inventory", "Archives", "Matching", "Findings", "API", "Storage", "Service",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
@@ -73,7 +76,7 @@ let package = Package(
         .testTarget(name: "ArchivesTests", dependencies: ["Archives", "Inventory", "VigilCore", "TestSupport"], exclude: ["Oracles", "Fixtures"]),
         .testTarget(name: "AdvisoryStoreTests", dependencies: ["AdvisoryStore", "Advisories", "VigilCore", "TestSupport"]),
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "Findings", "AdvisoryStore", "Inventory", "VigilCore", "TestSupport"], exclude: ["Oracles"]),
-        .testTarget(name: "APITests", dependencies: ["API", "Storage", "vigil", "TestSupport"], exclude: ["Oracles"]),
+        .testTarget(name: "APITests", dependencies: ["API", "Service", "Storage", "vigil", "TestSupport"], exclude: ["Oracles"]),
         .testTarget(name: "CLITests", dependencies: ["CLI", "vigil", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

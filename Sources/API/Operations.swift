@@ -1,4 +1,5 @@
 import Foundation
+import Service
 import Storage
 
 /// The operations this server implements; every other routed operation answers `NotImplemented`.
@@ -14,6 +15,8 @@ struct Operations: Sendable {
     }
 
     let store: ServiceStore
+    /// Told when scanning switches change, so resources are evaluated (or their findings closed).
+    var service: ScanService? = nil
 
     static let implemented: Set<String> = [
         "Enable", "Disable", "BatchGetAccountStatus", "ListAccountPermissions", "GetConfiguration", "UpdateConfiguration",
@@ -121,6 +124,7 @@ struct Operations: Sendable {
                 continue
             }
             try store.setStatus(account: id, region: call.region, resourceTypes: types, status: status)
+            try service?.resourceTypesChanged(account: id, region: call.region)
             accounts.append(try account(id, region: call.region))
         }
         return ["accounts": accounts, "failedAccounts": failed]

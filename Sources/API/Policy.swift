@@ -13,10 +13,10 @@ public struct Policy: Sendable {
 
     public var statements: [Statement]
 
-    public static let full = Policy(statements: [Statement(allow: true, actions: ["inspector2:*", "inspector-scan:*"], resources: ["*"])])
+    public static let full = Policy(statements: [Statement(allow: true, actions: ["inspector2:*", "inspector-scan:*", "vigil:*"], resources: ["*"])])
     public static let readOnly = Policy(statements: [Statement(
         allow: true,
-        actions: ["inspector2:List*", "inspector2:Get*", "inspector2:BatchGet*", "inspector2:Search*", "inspector2:Describe*", "inspector-scan:ScanSbom"],
+        actions: ["inspector2:List*", "inspector2:Get*", "inspector2:BatchGet*", "inspector2:Search*", "inspector2:Describe*", "inspector-scan:ScanSbom", "vigil:Get*"],
         resources: ["*"]
     )])
 

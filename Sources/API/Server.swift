@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import Service
 import Storage
 
 /// `vigil serve`: the inspector2 and inspector-scan wire protocols over HTTP. Every request but
@@ -10,18 +11,25 @@ import Storage
 /// against the principals in the store, authorised by the principal's built-in policy, then
 /// answered by the operation, or by `NotImplemented` naming it.
 public enum VigilServer {
-    public static func run(host: String, port: Int, store: ServiceStore, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    public static func run(host: String, port: Int, store: ServiceStore, service: ScanService, logger: Logger,
+                           onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let router = Router()
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/metrics") { _, _ in Metrics.shared.text() }
-        router.middlewares.add(InspectorMiddleware(operations: Operations(store: store), store: store, logger: logger))
+        router.middlewares.add(InspectorMiddleware(operations: Operations(store: store, service: service), store: store, logger: logger,
+                                                   vigil: VigilRoutes(service: service)))
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "vigil"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: logger
         )
-        try await app.runService()
+        // The scanning engine runs beside the server and stops with it (SIGTERM / SIGINT).
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await service.run() }
+            try await app.runService()
+            group.cancelAll()
+        }
     }
 }
 
@@ -47,6 +55,36 @@ struct InspectorMiddleware<Context: RequestContext>: RouterMiddleware {
     let operations: Operations
     let store: ServiceStore
     let logger: Logger
+    let vigil: VigilRoutes
+
+    /// The request's body (up to `limit` bytes) and headers, as SigV4 sees them.
+    static func signedRequest(_ request: inout Request, raw: String, rawPath: String, limit: Int) async throws -> SigV4.Request {
+        let body = try await request.collectBody(upTo: limit)
+        var headers: [String: [String]] = [:]
+        for field in request.headers { headers[field.name.canonicalName.lowercased(), default: []].append(field.value) }
+        if headers["host"] == nil, let authority = request.head.authority { headers["host"] = [authority] }
+        return SigV4.Request(method: request.method.rawValue, rawPath: rawPath,
+                             rawQuery: raw.contains("?") ? String(raw.drop { $0 != "?" }.dropFirst()) : "",
+                             headers: headers, body: Data(body.readableBytesView))
+    }
+
+    /// The principal that signed the request, its signature verified for `service`.
+    func authenticate(_ signedRequest: SigV4.Request, service: String) throws -> (ServiceStore.Principal, SigV4.Signed) {
+        let signed = try SigV4.parse(signedRequest)
+        let principal: ServiceStore.Principal
+        do {
+            guard let found = try store.principal(accessKeyID: signed.accessKeyID) else {
+                throw AWSError(status: 403, type: "UnrecognizedClientException", message: "The security token included in the request is invalid.")
+            }
+            principal = found
+        } catch let error as AWSError {
+            throw error
+        } catch {
+            throw AWSError.internal("credential store: \(error)")
+        }
+        try SigV4.verify(signedRequest, signed, secret: principal.secret, expectedService: service)
+        return (principal, signed)
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let raw = request.uri.string
@@ -55,33 +93,21 @@ struct InspectorMiddleware<Context: RequestContext>: RouterMiddleware {
         var request = request
         var operationName = "unknown"
         do {
+            if rawPath.hasPrefix("/vigil/v1/") {
+                operationName = "vigil"
+                let signedRequest = try await Self.signedRequest(&request, raw: raw, rawPath: rawPath, limit: 100 << 20)
+                let (status, json) = try vigil.handle(signedRequest, authenticate: { try authenticate($0, service: "vigil") })
+                Metrics.shared.count(operation: "vigil", status: status)
+                return Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: json)))
+            }
             guard let (spec, parameters) = OperationSpec.route(method: request.method.rawValue, path: rawPath) else {
                 throw OperationSpec.exists(path: rawPath)
                     ? AWSError(status: 405, type: "MethodNotAllowedException", message: "\(request.method.rawValue) is not allowed on \(rawPath)")
                     : AWSError(status: 404, type: "UnknownOperationException", message: "No inspector2 operation at \(request.method.rawValue) \(rawPath)")
             }
             operationName = spec.name
-            let body = try await request.collectBody(upTo: 8 << 20)
-            let bodyData = Data(body.readableBytesView)
-            var headers: [String: [String]] = [:]
-            for field in request.headers { headers[field.name.canonicalName.lowercased(), default: []].append(field.value) }
-            if headers["host"] == nil, let authority = request.head.authority { headers["host"] = [authority] }
-            let signedRequest = SigV4.Request(method: request.method.rawValue, rawPath: rawPath,
-                                              rawQuery: raw.contains("?") ? String(raw.drop { $0 != "?" }.dropFirst()) : "",
-                                              headers: headers, body: bodyData)
-            let signed = try SigV4.parse(signedRequest)
-            let principal: ServiceStore.Principal
-            do {
-                guard let found = try store.principal(accessKeyID: signed.accessKeyID) else {
-                    throw AWSError(status: 403, type: "UnrecognizedClientException", message: "The security token included in the request is invalid.")
-                }
-                principal = found
-            } catch let error as AWSError {
-                throw error
-            } catch {
-                throw AWSError.internal("credential store: \(error)")
-            }
-            try SigV4.verify(signedRequest, signed, secret: principal.secret, expectedService: spec.service == "inspector-scan" ? "inspector-scan" : "inspector2")
+            let signedRequest = try await Self.signedRequest(&request, raw: raw, rawPath: rawPath, limit: 8 << 20)
+            let (principal, signed) = try authenticate(signedRequest, service: spec.service == "inspector-scan" ? "inspector-scan" : "inspector2")
             // The resource a request acts on: the ARN in its path (tags), else the account in this region.
             let resource = parameters["resourceArn"] ?? "arn:aws:inspector2:\(signed.region):\(principal.accountID):account"
             let action = "\(spec.service):\(spec.name)"
@@ -93,7 +119,7 @@ struct InspectorMiddleware<Context: RequestContext>: RouterMiddleware {
                 let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
                 query[SigV4.decode(String(parts[0])), default: []].append(parts.count > 1 ? SigV4.decode(String(parts[1])) : "")
             }
-            let call = Operations.Call(spec: spec, parameters: parameters, body: bodyData, principal: principal, region: signed.region, query: query)
+            let call = Operations.Call(spec: spec, parameters: parameters, body: signedRequest.body, principal: principal, region: signed.region, query: query)
             let (status, json) = try operations.perform(call)
             Metrics.shared.count(operation: spec.name, status: status)
             return Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: json)))

@@ -11,6 +11,7 @@ import Inventory
 import Logging
 import Matching
 import NIOCore
+import Service
 import Storage
 import Versions
 import VigilCore
@@ -320,7 +321,8 @@ extension BenchCommand {
             let (ports, continuation) = AsyncStream<Int>.makeStream()
             var logger = Logger(label: "vigil-bench")
             logger.logLevel = .critical
-            let server = Task { try await VigilServer.run(host: "127.0.0.1", port: 0, store: store, logger: logger) { continuation.yield($0) } }
+            let service = ScanService(store: store, dataDirectory: data, logger: logger)
+            let server = Task { try await VigilServer.run(host: "127.0.0.1", port: 0, store: store, service: service, logger: logger) { continuation.yield($0) } }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw ValidationError("the server did not start") }
             let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup,

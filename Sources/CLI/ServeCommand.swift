@@ -2,6 +2,7 @@ import API
 import ArgumentParser
 import Foundation
 import Logging
+import Service
 import Storage
 
 /// `vigil serve`: the inspector2 API on the embedded default (SQLite in the data directory).
@@ -19,6 +20,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0: any free port, printed at start).") var port = 8080
+    @Option(help: "Scan workers (jobs run at once).") var workers = 2
+    @Option(name: .customLong("job-lease"), help: "Seconds before a job whose worker stopped (a crash) is run again.") var jobLease = 120.0
     @OptionGroup var data: DataDirectoryOptions
 
     func run() async throws {
@@ -36,7 +39,8 @@ struct ServeCommand: AsyncParsableCommand {
             StandardStreams.error("vigil: \(error)")
             throw ExitCode(2)
         }
-        try await VigilServer.run(host: host, port: port, store: store, logger: logger) { bound in
+        let service = ScanService(store: store, dataDirectory: data.url, workers: workers, lease: jobLease, logger: logger)
+        try await VigilServer.run(host: host, port: port, store: store, service: service, logger: logger) { bound in
             StandardStreams.error("vigil: serving inspector2 on http://\(host):\(bound) (data in \(data.url.path))")
         }
     }

@@ -89,8 +89,20 @@ public struct AwsEcrContainerImageDetails: Codable, Hashable, Sendable {
 public struct AwsEc2InstanceDetails: Codable, Hashable, Sendable {
     public var type: String?
     public var imageId: String?
+    public var ipV4Addresses: [String]?
+    public var ipV6Addresses: [String]?
     public var platform: String?
     public var launchedAt: Double?
+
+    public init(type: String? = nil, imageId: String? = nil, ipV4Addresses: [String]? = nil, ipV6Addresses: [String]? = nil,
+                platform: String? = nil, launchedAt: Double? = nil) {
+        self.type = type
+        self.imageId = imageId
+        self.ipV4Addresses = ipV4Addresses
+        self.ipV6Addresses = ipV6Addresses
+        self.platform = platform
+        self.launchedAt = launchedAt
+    }
 }
 
 public struct AwsLambdaFunctionDetails: Codable, Hashable, Sendable {
@@ -100,6 +112,18 @@ public struct AwsLambdaFunctionDetails: Codable, Hashable, Sendable {
     public var version: String
     public var executionRoleArn: String
     public var layers: [String]?
+    public var lastModifiedAt: Double?
+
+    public init(functionName: String, runtime: String, codeSha256: String, version: String, executionRoleArn: String,
+                layers: [String]? = nil, lastModifiedAt: Double? = nil) {
+        self.functionName = functionName
+        self.runtime = runtime
+        self.codeSha256 = codeSha256
+        self.version = version
+        self.executionRoleArn = executionRoleArn
+        self.layers = layers
+        self.lastModifiedAt = lastModifiedAt
+    }
 }
 
 public struct PackageVulnerabilityDetails: Codable, Hashable, Sendable {

@@ -205,10 +205,12 @@ public struct FindingBuilder: Sendable {
                 version = String(version[..<dash])
             }
         }
+        // A package's layer is an image layer digest, or the ARN of the Lambda layer it came from.
+        let lambdaLayer = p.layer?.hasPrefix("arn:aws:lambda:") == true
         return VulnerablePackage(
-            name: p.name, version: version, sourceLayerHash: p.layer, epoch: epoch, release: release, arch: p.architecture,
+            name: p.name, version: version, sourceLayerHash: lambdaLayer ? nil : p.layer, epoch: epoch, release: release, arch: p.architecture,
             packageManager: p.packageManager.rawValue, filePath: p.path, fixedInVersion: fixed ?? "NotAvailable",
-            remediation: fixed.map { "Upgrade \(p.name) to \($0)" }
+            remediation: fixed.map { "Upgrade \(p.name) to \($0)" }, sourceLambdaLayerArn: lambdaLayer ? p.layer : nil
         )
     }
 

@@ -44,7 +44,14 @@ public final class ServiceStore: @unchecked Sendable {
             throw StoreError("\(keyFile.path) is not a 32-byte key")
         }
         key = SymmetricKey(data: bytes)
-        queue = try DatabaseQueue(path: dataDirectory.appending(path: "vigil.sqlite").path)
+        // Other processes use the same file beside a running server (`vigil keys`, agents' tests):
+        // write-ahead logging lets them read while it writes, and a busy file is waited for.
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(15)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+        }
+        queue = try DatabaseQueue(path: dataDirectory.appending(path: "vigil.sqlite").path, configuration: configuration)
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(sql: """
@@ -103,6 +110,44 @@ public final class ServiceStore: @unchecked Sendable {
                 );
                 CREATE INDEX finding_by_account ON finding (account_id, region, status, severity);
                 CREATE INDEX finding_by_resource ON finding (account_id, region, resource_id);
+                """)
+        }
+        migrator.registerMigration("v4") { db in
+            // The durable job queue (a dedupe key is unique among unfinished jobs), each resource's
+            // last inventory (an `Inventory` JSON document: what re-evaluation matches again), and host
+            // activations (codes sealed like secrets).
+            try db.execute(sql: """
+                CREATE TABLE job (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    kind TEXT NOT NULL,
+                    dedupe_key TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    not_before REAL NOT NULL,
+                    lease_until REAL,
+                    error TEXT,
+                    created_at REAL NOT NULL,
+                    finished_at REAL
+                );
+                CREATE UNIQUE INDEX job_pending ON job (dedupe_key) WHERE state IN ('queued', 'leased');
+                CREATE INDEX job_ready ON job (state, not_before);
+                CREATE TABLE inventory (
+                    account_id TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    resource_id TEXT NOT NULL,
+                    document TEXT NOT NULL,
+                    updated_at REAL NOT NULL,
+                    PRIMARY KEY (account_id, region, resource_id)
+                );
+                CREATE TABLE activation (
+                    id TEXT PRIMARY KEY,
+                    sealed_code BLOB NOT NULL,
+                    account_id TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    expires_at REAL NOT NULL,
+                    registrations_left INTEGER NOT NULL
+                );
                 """)
         }
         try migrator.migrate(queue)
@@ -316,6 +361,175 @@ extension ServiceStore {
                 StoredFinding(arn: $0[0], accountID: account, region: region, resourceID: $0[1], resourceType: $0[2],
                               vulnerabilityID: $0[3], severity: $0[4], status: $0[5], document: $0[6])
             }
+        }
+    }
+}
+
+// MARK: Jobs, inventories, activations
+
+extension ServiceStore {
+    public struct Job: Sendable, Hashable {
+        public var id: Int64
+        public var kind: String
+        public var key: String
+        public var payload: String
+        public var attempts: Int
+    }
+
+    /// Queues a job unless one with the same key is already queued or running (then nothing
+    /// happens: jobs are idempotent by key). True when queued.
+    @discardableResult
+    public func enqueue(kind: String, key: String, payload: String, notBefore: Date = Date()) throws -> Bool {
+        try queue.write { db in
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO job (kind, dedupe_key, payload, state, not_before, created_at) VALUES (?, ?, ?, 'queued', ?, ?)
+                """, arguments: [kind, key, payload, notBefore.timeIntervalSince1970, Date().timeIntervalSince1970])
+            return db.changesCount > 0
+        }
+    }
+
+    /// Leases the oldest ready job: a queued one whose time has come, or a leased one whose lease
+    /// ran out (its worker died). The attempt count goes up with each lease.
+    public func claim(lease: TimeInterval) throws -> Job? {
+        let now = Date().timeIntervalSince1970
+        return try queue.write { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT id, kind, dedupe_key, payload, attempts FROM job
+                WHERE (state = 'queued' AND not_before <= ?) OR (state = 'leased' AND lease_until < ?)
+                ORDER BY not_before, id LIMIT 1
+                """, arguments: [now, now]) else { return nil }
+            let job = Job(id: row[0], kind: row[1], key: row[2], payload: row[3], attempts: row[4] + 1)
+            try db.execute(sql: "UPDATE job SET state = 'leased', lease_until = ?, attempts = ? WHERE id = ?",
+                           arguments: [now + lease, job.attempts, job.id])
+            return job
+        }
+    }
+
+    public func complete(_ job: Job) throws {
+        try queue.write { db in
+            try db.execute(sql: "UPDATE job SET state = 'done', lease_until = NULL, error = NULL, finished_at = ? WHERE id = ?",
+                           arguments: [Date().timeIntervalSince1970, job.id])
+        }
+    }
+
+    /// A failed attempt: queued again after `retryAfter`, or failed for good after `maxAttempts`.
+    public func fail(_ job: Job, error: String, retryAfter: TimeInterval, maxAttempts: Int) throws {
+        let now = Date().timeIntervalSince1970
+        try queue.write { db in
+            if job.attempts >= maxAttempts {
+                try db.execute(sql: "UPDATE job SET state = 'failed', lease_until = NULL, error = ?, finished_at = ? WHERE id = ?",
+                               arguments: [error, now, job.id])
+            } else {
+                try db.execute(sql: "UPDATE job SET state = 'queued', lease_until = NULL, error = ?, not_before = ? WHERE id = ?",
+                               arguments: [error, now + retryAfter, job.id])
+            }
+        }
+    }
+
+    /// Jobs per state (for status and tests).
+    public func jobCounts() throws -> [String: Int] {
+        try queue.read { db in
+            var out: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) FROM job GROUP BY state") { out[row[0]] = row[1] }
+            return out
+        }
+    }
+
+    /// How many times jobs of a key have been completed (a crash test checks "exactly once").
+    public func completions(key: String) throws -> Int {
+        try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE dedupe_key = ? AND state = 'done'", arguments: [key]) ?? 0 }
+    }
+
+    public func putInventory(account: String, region: String, resourceID: String, document: String) throws {
+        try queue.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO inventory VALUES (?, ?, ?, ?, ?)",
+                           arguments: [account, region, resourceID, document, Date().timeIntervalSince1970])
+        }
+    }
+
+    public func inventory(account: String, region: String, resourceID: String) throws -> String? {
+        try queue.read { db in
+            try String.fetchOne(db, sql: "SELECT document FROM inventory WHERE account_id = ? AND region = ? AND resource_id = ?",
+                                arguments: [account, region, resourceID])
+        }
+    }
+
+    /// Every stored inventory's key: what an advisory update re-evaluates.
+    public func inventoryKeys() throws -> [(account: String, region: String, resourceID: String)] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT account_id, region, resource_id FROM inventory ORDER BY account_id, region, resource_id").map { ($0[0], $0[1], $0[2]) }
+        }
+    }
+
+    /// One resource (nil when unknown).
+    public func resource(account: String, region: String, resourceID: String) throws -> StoredResource? {
+        try queue.read { db in
+            try Row.fetchOne(db, sql: "SELECT resource_type, document FROM resource WHERE account_id = ? AND region = ? AND resource_id = ?",
+                             arguments: [account, region, resourceID]).map {
+                StoredResource(accountID: account, region: region, resourceID: resourceID, resourceType: $0[0], document: $0[1])
+            }
+        }
+    }
+
+    /// A resource's findings (every status).
+    public func findings(account: String, region: String, resourceID: String) throws -> [StoredFinding] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT finding_arn, resource_type, vulnerability_id, severity, status, document
+                FROM finding WHERE account_id = ? AND region = ? AND resource_id = ? ORDER BY finding_arn
+                """, arguments: [account, region, resourceID]).map {
+                StoredFinding(arn: $0[0], accountID: account, region: region, resourceID: resourceID, resourceType: $0[1],
+                              vulnerabilityID: $0[2], severity: $0[3], status: $0[4], document: $0[5])
+            }
+        }
+    }
+
+    /// Writes a resource, its findings and (optionally) its inventory in one transaction, so a crash
+    /// never leaves half a scan.
+    public func record(resource: StoredResource, findings: [StoredFinding], inventory: String?) throws {
+        let now = Date().timeIntervalSince1970
+        try queue.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO resource VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [resource.accountID, resource.region, resource.resourceID, resource.resourceType, resource.document, now])
+            for f in findings {
+                try db.execute(sql: "INSERT OR REPLACE INTO finding VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               arguments: [f.arn, f.accountID, f.region, f.resourceID, f.resourceType, f.vulnerabilityID, f.severity, f.status, now, f.document])
+            }
+            if let inventory {
+                try db.execute(sql: "INSERT OR REPLACE INTO inventory VALUES (?, ?, ?, ?, ?)",
+                               arguments: [resource.accountID, resource.region, resource.resourceID, inventory, now])
+            }
+        }
+    }
+
+    /// A host activation: an id and a one-time-shown code that enrol up to `registrations` hosts
+    /// into an account and region until `expires`.
+    public func createActivation(account: String, region: String, registrations: Int, expires: Date) throws -> (id: String, code: String) {
+        let id = UUID().uuidString.lowercased()
+        let code = Self.newAccessKey().secret.replacingOccurrences(of: "/", with: "A").replacingOccurrences(of: "+", with: "B")
+        let sealed = try AES.GCM.seal(Data(code.utf8), using: key).combined ?? Data()
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO activation VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [id, sealed, account, region, expires.timeIntervalSince1970, registrations])
+        }
+        return (id, code)
+    }
+
+    /// Uses one registration of an activation when the code is right and it is still valid; the
+    /// account and region it enrols into.
+    public func redeemActivation(id: String, code: String) throws -> (account: String, region: String)? {
+        try queue.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT sealed_code, account_id, region, expires_at, registrations_left FROM activation WHERE id = ?",
+                                             arguments: [id]) else { return nil }
+            let sealed: Data = row[0]
+            let stored = try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: key)
+            let given = Data(code.utf8)
+            // Constant-time comparison of equal-length codes.
+            guard stored.count == given.count, zip(stored, given).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0 else { return nil }
+            let expires: Double = row[3], left: Int = row[4]
+            guard expires > Date().timeIntervalSince1970, left > 0 else { return nil }
+            try db.execute(sql: "UPDATE activation SET registrations_left = registrations_left - 1 WHERE id = ?", arguments: [id])
+            return (row[1], row[2])
         }
     }
 }

@@ -19,12 +19,15 @@ final class ServeProcess: @unchecked Sendable {
         return directory.appending(path: "vigil")
     }
 
-    /// - Parameter regions: regions to register `Population`'s resources and findings in first.
-    init(seeding regions: [String] = []) throws {
-        data = try ScratchDirectory()
-        if !regions.isEmpty { try Population.seed(data.url, regions: regions) }
+    /// - Parameters:
+    ///   - regions: regions to register `Population`'s resources and findings in first.
+    ///   - data: an existing data directory (a restart), else a fresh one.
+    ///   - arguments: more `vigil serve` options.
+    init(seeding regions: [String] = [], data: ScratchDirectory? = nil, arguments: [String] = []) throws {
+        self.data = try data ?? ScratchDirectory()
+        if !regions.isEmpty { try Population.seed(self.data.url, regions: regions) }
         process.executableURL = Self.vigil
-        process.arguments = ["serve", "--port", "0", "--data-dir", data.url.path]
+        process.arguments = ["serve", "--port", "0", "--data-dir", self.data.url.path] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["VIGIL_BOOTSTRAP_ACCESS_KEY_ID"] = Self.key
         environment["VIGIL_BOOTSTRAP_SECRET_ACCESS_KEY"] = Self.secret

@@ -1,0 +1,281 @@
+import Advisories
+import AdvisoryStore
+import Findings
+import Foundation
+import Inventory
+import Logging
+import Matching
+import Storage
+import VigilCore
+
+/// What Vigil keeps per resource to evaluate it again without its artifact: the inventory, the
+/// resource as findings name it, and its coverage details.
+public struct ResourceRecord: Codable, Sendable {
+    public var inventory: Inventory
+    public var resource: Resource
+    /// `AWS_EC2_INSTANCE`, `AWS_ECR_CONTAINER_IMAGE`, `AWS_LAMBDA_FUNCTION`, ...
+    public var coverageType: String
+    /// The coverage's `resourceMetadata` (inspector2 `ResourceScanMetadata` JSON).
+    public var metadata: JSONValue?
+    public var scanMode: String?
+
+    public init(inventory: Inventory, resource: Resource, coverageType: String, metadata: JSONValue? = nil, scanMode: String? = nil) {
+        self.inventory = inventory
+        self.resource = resource
+        self.coverageType = coverageType
+        self.metadata = metadata
+        self.scanMode = scanMode
+    }
+}
+
+/// The scanning engine of `vigil serve`: a pool of workers over the store's durable job queue, and
+/// a watcher that re-evaluates every stored inventory when the advisory database changes.
+///
+/// Jobs are idempotent: evaluating a resource reads its stored record and reconciles its findings
+/// in one transaction, so a job run twice (a worker killed after writing, before completing) gives
+/// the same findings once.
+public final class ScanService: Sendable {
+    public let store: ServiceStore
+    public let dataDirectory: URL
+    let logger: Logger
+    let workers: Int
+    let advisories: AdvisoryState
+    /// How long a leased job may run before another worker takes it over (a worker that died
+    /// leaves its job leased until then).
+    let lease: TimeInterval
+    let maxAttempts = 5
+
+    public init(store: ServiceStore, dataDirectory: URL, workers: Int = 2, lease: TimeInterval = 120, logger: Logger) {
+        self.lease = lease
+        self.store = store
+        self.dataDirectory = dataDirectory
+        self.workers = max(1, workers)
+        self.logger = logger
+        advisories = AdvisoryState(path: dataDirectory.appending(path: AdvisoryDatabase.fileName).path)
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    // MARK: Running
+
+    /// Runs the workers and the advisory watcher until the task is cancelled.
+    public func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.watchAdvisories() }
+            for n in 0..<workers { group.addTask { await self.work(n) } }
+        }
+    }
+
+    func work(_ n: Int) async {
+        while !Task.isCancelled {
+            do {
+                if let job = try store.claim(lease: lease) {
+                    await perform(job)
+                    continue
+                }
+            } catch {
+                logger.error("job queue unavailable", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    func perform(_ job: ServiceStore.Job) async {
+        let started = Date()
+        do {
+            try await run(job)
+            try store.complete(job)
+            logger.info("job done", metadata: ["kind": "\(job.kind)", "key": "\(job.key)", "ms": "\(Int(Date().timeIntervalSince(started) * 1000))"])
+        } catch {
+            // Exponential backoff: 2, 4, 8, 16 s.
+            let retry = pow(2, Double(job.attempts))
+            logger.warning("job failed", metadata: ["kind": "\(job.kind)", "key": "\(job.key)", "attempt": "\(job.attempts)", "error": "\(error)"])
+            try? store.fail(job, error: "\(error)", retryAfter: retry, maxAttempts: maxAttempts)
+        }
+    }
+
+    struct EvaluatePayload: Codable {
+        var account: String
+        var region: String
+        var resourceId: String
+    }
+
+    func run(_ job: ServiceStore.Job) async throws {
+        switch job.kind {
+        case "evaluate":
+            let payload = try JSONDecoder().decode(EvaluatePayload.self, from: Data(job.payload.utf8))
+            try evaluate(account: payload.account, region: payload.region, resourceID: payload.resourceId)
+        case "scan-function":
+            let payload = try JSONDecoder().decode(FunctionPayload.self, from: Data(job.payload.utf8))
+            try scanFunction(payload)
+        default:
+            throw ServiceError("unknown job kind \(job.kind)")
+        }
+    }
+
+    /// Queues (re-)evaluation of one resource's stored record.
+    public func enqueueEvaluation(account: String, region: String, resourceID: String) throws {
+        let payload = try Self.encoder.encode(EvaluatePayload(account: account, region: region, resourceId: resourceID))
+        try store.enqueue(kind: "evaluate", key: "evaluate:\(account):\(region):\(resourceID)", payload: String(decoding: payload, as: UTF8.self))
+    }
+
+    /// Stores a resource's record (its coverage pending until the evaluation) and queues evaluation.
+    public func submit(_ record: ResourceRecord, account: String, region: String) throws {
+        let existing = try store.resource(account: account, region: region, resourceID: record.resource.id)
+        let coverage = try coverageDocument(record, account: account, status: ("ACTIVE", "PENDING_INITIAL_SCAN"), lastScannedAt: nil,
+                                            previous: existing?.document)
+        try store.record(resource: .init(accountID: account, region: region, resourceID: record.resource.id, resourceType: record.coverageType,
+                                         document: coverage),
+                         findings: [], inventory: String(decoding: try Self.encoder.encode(record), as: UTF8.self))
+        try enqueueEvaluation(account: account, region: region, resourceID: record.resource.id)
+    }
+
+    // MARK: Evaluation
+
+    /// The resource-type switch (`Enable` / `Disable`) a coverage type depends on.
+    static func scanSwitch(_ coverageType: String) -> String {
+        switch coverageType {
+        case "AWS_EC2_INSTANCE": "EC2"
+        case "AWS_LAMBDA_FUNCTION": "LAMBDA"
+        case "CODE_REPOSITORY": "CODE_REPOSITORY"
+        default: "ECR"
+        }
+    }
+
+    /// Matches a resource's stored inventory and reconciles its findings (one transaction). With its
+    /// resource type disabled, its findings close; with no advisory data yet, it waits in
+    /// PENDING_INITIAL_SCAN (the watcher queues it again when data arrives).
+    public func evaluate(account: String, region: String, resourceID: String) throws {
+        guard let document = try store.inventory(account: account, region: region, resourceID: resourceID) else { return }
+        let record = try JSONDecoder().decode(ResourceRecord.self, from: Data(document.utf8))
+        let previous = try store.resource(account: account, region: region, resourceID: resourceID)?.document
+        let existing = try store.findings(account: account, region: region, resourceID: resourceID).map {
+            try JSONDecoder().decode(Finding.self, from: Data($0.document.utf8))
+        }
+        let now = Date()
+        let enabled = try store.status(account: account, region: region)[Self.scanSwitch(record.coverageType)] == "ENABLED"
+        var findings: [Finding]
+        let status: (String, String)
+        var scanned: Date? = nil
+        if !enabled {
+            findings = Reconciler.closeAll(existing, now: now)
+            status = ("INACTIVE", "PENDING_DISABLE")
+        } else if let (database, index) = try advisories.current() {
+            let matches = try Matcher(database: database, index: index).matches(record.inventory.packages).matches
+            let fresh = try FindingBuilder(database: database).findings(
+                for: matches, context: .init(resource: record.resource, accountID: account, region: region, now: now))
+            findings = Reconciler.reconcile(existing: existing, fresh: fresh, now: now)
+            status = ("ACTIVE", record.inventory.operatingSystem == nil && record.coverageType == "AWS_EC2_INSTANCE" ? "UNSUPPORTED_OS" : "SUCCESSFUL")
+            scanned = now
+        } else {
+            findings = []
+            status = ("ACTIVE", "PENDING_INITIAL_SCAN")
+        }
+        let stored = try findings.map { f in
+            ServiceStore.StoredFinding(arn: f.findingArn, accountID: account, region: region, resourceID: resourceID, resourceType: record.coverageType,
+                                       vulnerabilityID: f.packageVulnerabilityDetails?.vulnerabilityId ?? "", severity: f.severity, status: f.status,
+                                       document: String(decoding: try Self.encoder.encode(f), as: UTF8.self))
+        }
+        let coverage = try coverageDocument(record, account: account, status: status, lastScannedAt: scanned, previous: previous)
+        try store.record(resource: .init(accountID: account, region: region, resourceID: resourceID, resourceType: record.coverageType, document: coverage),
+                         findings: stored, inventory: nil)
+    }
+
+    /// The inspector2 `CoveredResource` JSON for a record.
+    func coverageDocument(_ record: ResourceRecord, account: String, status: (String, String), lastScannedAt: Date?, previous: String?) throws -> String {
+        var object: [String: JSONValue] = [
+            "resourceType": .string(record.coverageType), "resourceId": .string(record.resource.id), "accountId": .string(account),
+            "scanType": .string("PACKAGE"), "scanStatus": .object(["statusCode": .string(status.0), "reason": .string(status.1)]),
+        ]
+        if let metadata = record.metadata { object["resourceMetadata"] = metadata }
+        if let mode = record.scanMode { object["scanMode"] = .string(mode) }
+        if let lastScannedAt {
+            object["lastScannedAt"] = .number(lastScannedAt.timeIntervalSince1970.rounded())
+        } else if let previous, let old = try? JSONDecoder().decode([String: JSONValue].self, from: Data(previous.utf8)), let last = old["lastScannedAt"] {
+            object["lastScannedAt"] = last
+        }
+        return String(decoding: try Self.encoder.encode(object), as: UTF8.self)
+    }
+
+    /// Queues evaluation of every resource of the given switches (after Enable or Disable).
+    public func resourceTypesChanged(account: String, region: String) throws {
+        for key in try store.inventoryKeys() where key.account == account && key.region == region {
+            try enqueueEvaluation(account: key.account, region: key.region, resourceID: key.resourceID)
+        }
+    }
+
+    // MARK: Advisory updates
+
+    /// Every two seconds: when `advisories.sqlite` was replaced (an update or import), every stored
+    /// inventory is queued for evaluation against it.
+    func watchAdvisories() async {
+        while !Task.isCancelled {
+            do {
+                // Once per database version: a restart with the same file re-evaluates nothing.
+                if try advisories.refresh(), let identity = advisories.identity(),
+                   try store.setting(account: "", region: "", name: "advisories.evaluated")?.value != identity {
+                    let keys = try store.inventoryKeys()
+                    logger.info("advisory database changed; re-evaluating", metadata: ["resources": "\(keys.count)"])
+                    for key in keys { try enqueueEvaluation(account: key.account, region: key.region, resourceID: key.resourceID) }
+                    try store.setSetting(account: "", region: "", name: "advisories.evaluated", value: identity)
+                }
+            } catch {
+                logger.error("advisory database unreadable", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .seconds(2))
+        }
+    }
+}
+
+public struct ServiceError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The advisory database a server matches with, reopened (and its entries loaded into memory)
+/// whenever the file is replaced.
+final class AdvisoryState: @unchecked Sendable {
+    let path: String
+    private var opened: (database: AdvisoryDatabase, index: AffectedIndex, identity: String)?
+    private let lock = NSLock()
+
+    init(path: String) { self.path = path }
+
+    /// The file's identity: inode, size and modification time (updates replace it by rename).
+    func identity() -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return "\(info.st_ino):\(info.st_size):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
+    }
+
+    /// One refresh at a time: loading the entries takes a while and is done once per file.
+    private let refreshing = NSLock()
+
+    /// Reopens the database when the file changed; true when it did (and a database is now open).
+    func refresh() throws -> Bool {
+        refreshing.lock()
+        defer { refreshing.unlock() }
+        let now = identity()
+        if lock.withLock({ opened?.identity }) == now { return false }
+        guard let now else {
+            lock.withLock { opened = nil }
+            return false
+        }
+        let database = try AdvisoryDatabase(path: path)
+        let index = AffectedIndex()
+        try index.preload(database)
+        lock.withLock { opened = (database, index, now) }
+        return true
+    }
+
+    /// The open database, opening it first if needed; nil when there is none yet.
+    func current() throws -> (AdvisoryDatabase, AffectedIndex)? {
+        if let opened = lock.withLock({ opened }) { return (opened.database, opened.index) }
+        _ = try refresh()
+        return lock.withLock { opened.map { ($0.database, $0.index) } }
+    }
+}
