@@ -3,6 +3,7 @@ import AdvisoryStore
 import AsyncHTTPClient
 import Archives
 import ArgumentParser
+import Findings
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -21,7 +22,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run benchmarks and print figures (ratios against a baseline from the same run).",
-        subcommands: [Versions.self, Database.self, InventoryBench.self, ImageBench.self, MatchBench.self, APIBench.self]
+        subcommands: [Versions.self, Database.self, InventoryBench.self, ImageBench.self, MatchBench.self, APIBench.self, ReevaluateBench.self]
     )
 
     struct Versions: ParsableCommand {
@@ -363,6 +364,91 @@ extension BenchCommand {
             server.cancel()
             print("requests: \(requests) at concurrency \(concurrency) on 127.0.0.1")
             print("signed BatchGetAccountStatus: \(Int(signed)) req/s; GET /healthz: \(Int(health)) req/s; ratio \(String(format: "%.2f", signed / health))")
+        }
+    }
+}
+
+extension BenchCommand {
+    struct ReevaluateBench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reevaluate",
+            abstract: "Re-evaluation of stored inventories after an advisory update, through the server's job queue.",
+            discussion: """
+            Stores N host inventories (real package names from the store in --data-dir at low versions, \
+            200 packages each, Debian 11 and PyPI) in a scratch service store beside a copy of the advisory \
+            database, lets the workers evaluate them once, then queues every one again as an advisory update \
+            does and times until the queue is empty. The baseline is the same matching and finding building \
+            done in one loop without the queue or the store, measured in the same run.
+            """
+        )
+
+        @OptionGroup var data: DataDirectoryOptions
+        @Option(help: "Stored inventories.") var resources = 1_000
+        @Option(help: "Scan workers.") var workers = 2
+
+        func run() async throws {
+            let source = try AdvisoryDatabase(dataDirectory: data.url)
+            let scratch = FileManager.default.temporaryDirectory.appending(path: "vigil-bench-reevaluate-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: scratch) }
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: source.path, toPath: scratch.appending(path: AdvisoryDatabase.fileName).path)
+            let store = try ServiceStore(dataDirectory: scratch)
+            let (account, region) = ("123456789012", "us-east-1")
+            try store.setStatus(account: account, region: region, resourceTypes: ["EC2"], status: "ENABLED")
+            let debian = try source.packageNames(family: "Debian", limit: 5_000), pypi = try source.packageNames(family: "PyPI", limit: 5_000)
+            guard !debian.isEmpty || !pypi.isEmpty else { throw ValidationError("the store holds neither Debian nor PyPI advisories") }
+            var logger = Logger(label: "vigil-bench")
+            logger.logLevel = .critical
+            let service = ScanService(store: store, dataDirectory: scratch, workers: workers, logger: logger)
+            var records: [ResourceRecord] = []
+            for n in 0..<resources {
+                var packages: [Package] = []
+                for k in 0..<150 where !debian.isEmpty {
+                    let name = debian[(n * 31 + k * 7919) % debian.count]
+                    packages.append(Package(name: name, version: "0.1-1", ecosystem: "Debian:11", purl: "pkg:deb/debian/\(name)@0.1-1",
+                                            path: "/var/lib/dpkg/status", packageManager: .os, sourceName: name))
+                }
+                for k in 0..<50 where !pypi.isEmpty {
+                    let name = pypi[(n * 17 + k * 104_729) % pypi.count]
+                    packages.append(Package(name: name, version: "0.0.1", ecosystem: "PyPI", purl: "pkg:pypi/\(name)@0.0.1",
+                                            path: "/usr/lib/python3/dist-packages", packageManager: .pythonPackage))
+                }
+                let id = "i-" + String(format: "%017x", n + 1)
+                records.append(ResourceRecord(inventory: Inventory(operatingSystem: nil, packages: packages),
+                                              resource: Resource(type: "AWS_EC2_INSTANCE", id: id, partition: "aws", region: region),
+                                              coverageType: "AWS_EC2_INSTANCE"))
+            }
+            for record in records { try service.submit(record, account: account, region: region) }
+            func drain() async throws -> Double {
+                try await asyncSeconds {
+                    let running = Task { await service.run() }
+                    while true {
+                        let counts = try store.jobCounts()
+                        if (counts["queued"] ?? 0) + (counts["leased"] ?? 0) == 0 { break }
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                    running.cancel()
+                    await running.value
+                }
+            }
+            let first = try await drain()
+            // The advisory update: every stored inventory queued again, as the watcher does.
+            for key in try store.inventoryKeys() { try service.enqueueEvaluation(account: key.account, region: key.region, resourceID: key.resourceID) }
+            let update = try await drain()
+            let findings = try store.findings(account: account, region: region).count
+            let index = AffectedIndex()
+            try index.preload(source)
+            let cache = AdvisoryCache()
+            let baseline = try seconds {
+                for record in records {
+                    let matches = try Matcher(database: source, index: index).matches(record.inventory.packages).matches
+                    _ = try FindingBuilder(database: source, cache: cache).findings(for: matches, context: .init(resource: record.resource, accountID: account, region: region))
+                }
+            }
+            print("inventories: \(resources) of \(records.first?.inventory.packages.count ?? 0) packages; \(findings) findings stored")
+            print("first evaluation (queue, store, index load): \(String(format: "%.2f", first)) s")
+            print("re-evaluation after an advisory update: \(String(format: "%.2f", update)) s with \(workers) workers; "
+                  + "matching and building findings alone: \(String(format: "%.2f", baseline)) s; ratio \(String(format: "%.2f", update / baseline))")
         }
     }
 }

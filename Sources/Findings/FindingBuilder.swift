@@ -25,9 +25,20 @@ public struct FindingBuilder: Sendable {
     }
 
     let database: AdvisoryDatabase
+    let cache: AdvisoryCache?
 
-    public init(database: AdvisoryDatabase) {
+    /// - Parameter cache: advisories already read from this database (a server evaluating many
+    ///   resources keeps one per database version); without it each call reads them again.
+    public init(database: AdvisoryDatabase, cache: AdvisoryCache? = nil) {
         self.database = database
+        self.cache = cache
+    }
+
+    func advisory(_ id: String) throws -> AdvisoryDatabase.Advisory? {
+        if let known = cache?.get(id) { return known }
+        guard let advisory = try database.advisories(id: id).first(where: { $0.record.id == id }) else { return nil }
+        cache?.set(id, advisory)
+        return advisory
     }
 
     /// OSV ecosystems of operating-system distributions: their advisories list CVEs in `related`.
@@ -62,7 +73,7 @@ public struct FindingBuilder: Sendable {
         var order: [String] = []
         for match in matches {
             if advisories[match.advisoryID] == nil {
-                guard let advisory = try database.advisories(id: match.advisoryID).first(where: { $0.record.id == match.advisoryID }) else { continue }
+                guard let advisory = try advisory(match.advisoryID) else { continue }
                 advisories[match.advisoryID] = advisory
             }
             let advisory = advisories[match.advisoryID]!
@@ -230,4 +241,15 @@ public struct FindingBuilder: Sendable {
         }
         return String(format: "%016llx", hash) + String(format: "%016llx", hash.byteSwapped ^ 0x9e37_79b9_7f4a_7c15)
     }
+}
+
+/// Decoded advisories by id, shared by the threads evaluating resources against one database.
+public final class AdvisoryCache: @unchecked Sendable {
+    private var advisories: [String: AdvisoryDatabase.Advisory] = [:]
+    private let lock = NSLock()
+
+    public init() {}
+
+    func get(_ id: String) -> AdvisoryDatabase.Advisory? { lock.withLock { advisories[id] } }
+    func set(_ id: String, _ advisory: AdvisoryDatabase.Advisory) { lock.withLock { advisories[id] = advisory } }
 }

@@ -164,9 +164,9 @@ public final class ScanService: Sendable {
         if !enabled {
             findings = Reconciler.closeAll(existing, now: now)
             status = ("INACTIVE", "PENDING_DISABLE")
-        } else if let (database, index) = try advisories.current() {
+        } else if let (database, index, cache) = try advisories.current() {
             let matches = try Matcher(database: database, index: index).matches(record.inventory.packages).matches
-            let fresh = try FindingBuilder(database: database).findings(
+            let fresh = try FindingBuilder(database: database, cache: cache).findings(
                 for: matches, context: .init(resource: record.resource, accountID: account, region: region, now: now))
             findings = Reconciler.reconcile(existing: existing, fresh: fresh, now: now)
             status = ("ACTIVE", record.inventory.operatingSystem == nil && record.coverageType == "AWS_EC2_INSTANCE" ? "UNSUPPORTED_OS" : "SUCCESSFUL")
@@ -240,7 +240,7 @@ public struct ServiceError: Error, CustomStringConvertible {
 /// whenever the file is replaced.
 final class AdvisoryState: @unchecked Sendable {
     let path: String
-    private var opened: (database: AdvisoryDatabase, index: AffectedIndex, identity: String)?
+    private var opened: (database: AdvisoryDatabase, index: AffectedIndex, cache: AdvisoryCache, identity: String)?
     private let lock = NSLock()
 
     init(path: String) { self.path = path }
@@ -268,14 +268,14 @@ final class AdvisoryState: @unchecked Sendable {
         let database = try AdvisoryDatabase(path: path)
         let index = AffectedIndex()
         try index.preload(database)
-        lock.withLock { opened = (database, index, now) }
+        lock.withLock { opened = (database, index, AdvisoryCache(), now) }
         return true
     }
 
     /// The open database, opening it first if needed; nil when there is none yet.
-    func current() throws -> (AdvisoryDatabase, AffectedIndex)? {
-        if let opened = lock.withLock({ opened }) { return (opened.database, opened.index) }
+    func current() throws -> (AdvisoryDatabase, AffectedIndex, AdvisoryCache)? {
+        if let opened = lock.withLock({ opened }) { return (opened.database, opened.index, opened.cache) }
         _ = try refresh()
-        return lock.withLock { opened.map { ($0.database, $0.index) } }
+        return lock.withLock { opened.map { ($0.database, $0.index, $0.cache) } }
     }
 }
