@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "Storage", dependencies: ["VigilCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]),
         // The inspector2 / inspector-scan wire protocol: routing from botocore's model, SigV4, errors (Hummingbird).
         // The scanning engine of `vigil serve`: job queue workers, sources, re-evaluation.
-        .target(name: "Service", dependencies: ["VigilCore", "Advisories", "AdvisoryStore", "Inventory", "Matching", "Findings", "Storage",
+        .target(name: "Service", dependencies: ["VigilCore", "Advisories", "AdvisoryStore", "Archives", "Inventory", "Matching", "Findings", "Storage",
                                                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]),
         .target(name: "API", dependencies: ["VigilCore", "Advisories", "Storage", "Service", .product(name: "Hummingbird", package: "hummingbird"),
                                             .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),

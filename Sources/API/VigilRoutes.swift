@@ -9,6 +9,9 @@ import Storage
 /// - `POST /vigil/v1/agents/enroll`: enrol a host with an activation id and code.
 /// - `POST /vigil/v1/agents/{instanceId}/inventory`: a host's report (`vigil:ReportInventory` on
 ///   `arn:aws:ec2:REGION:ACCOUNT:instance/ID`).
+/// - `POST /vigil/v1/registries`: add a registry (`vigil:AddRegistry`).
+/// - `POST /vigil/v1/registries/{name}/events`: the registry's push notifications (`Authorization:
+///   Bearer TOKEN`).
 /// - `GET /vigil/v1/jobs`: job counts by state (`vigil:GetJobs`).
 struct VigilRoutes: Sendable {
     let service: ScanService
@@ -19,6 +22,19 @@ struct VigilRoutes: Sendable {
         let parts = request.rawPath.split(separator: "/").map(String.init)  // ["vigil", "v1", ...]
         let route = Array(parts.dropFirst(2))
         if request.method == "POST", route == ["agents", "enroll"] { return try enroll(request.body) }
+        if request.method == "POST", route.count == 3, route[0] == "registries", route[2] == "events" {
+            // The registry's own notifications: a bearer token, not SigV4.
+            let header = request.headers["authorization"]?.first ?? ""
+            let bearer = header.hasPrefix("Bearer ") ? String(header.dropFirst(7)) : nil
+            do {
+                guard let queued = try service.registryEvent(name: route[1], bearer: bearer, body: request.body) else {
+                    throw AWSError(status: 401, type: "UnauthorizedException", message: "Unknown registry or wrong notification token")
+                }
+                return (200, try JSONSerialization.data(withJSONObject: ["queued": queued]))
+            } catch let error as ServiceError {
+                throw AWSError.validation(error.description)
+            }
+        }
         let (principal, signed) = try authenticate(request)
         func authorize(_ action: String, _ resource: String) throws {
             guard let policy = Policy(principal.policy), policy.allows(action: action, resource: resource) else {
@@ -54,6 +70,12 @@ struct VigilRoutes: Sendable {
                 let report = try Self.decode(ScanService.HostReport.self, request.body)
                 try service.report(report, instanceID: instance, account: principal.accountID, region: signed.region)
                 return (200, Data("{}".utf8))
+            case ("POST", 1, "registries"):
+                try authorize("vigil:AddRegistry", account)
+                let registration = try Self.decode(ScanService.RegistryRegistration.self, request.body)
+                let token = try service.addRegistry(registration, account: principal.accountID, region: signed.region)
+                return (200, try Self.json(["name": registration.name, "notificationPath": "/vigil/v1/registries/\(registration.name)/events",
+                                            "notificationToken": token]))
             case ("GET", 1, "jobs"):
                 try authorize("vigil:GetJobs", account)
                 return (200, try JSONSerialization.data(withJSONObject: try service.store.jobCounts(), options: [.sortedKeys]))

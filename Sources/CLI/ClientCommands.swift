@@ -156,3 +156,45 @@ struct ActivationsCommand: AsyncParsableCommand {
         }
     }
 }
+
+/// `vigil registries add`: watch an OCI registry; it notifies Vigil of pushes.
+struct RegistriesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "registries", abstract: "Add OCI registries to a Vigil server.",
+                                                    subcommands: [Add.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a registry; configure its notifications with the printed URL and token.",
+            discussion: """
+            In the Distribution registry's config.yml: notifications: endpoints: - name: vigil, url: NOTIFICATION_URL, \
+            headers: {Authorization: [Bearer TOKEN]}. Each pushed image of a watched repository is pulled and scanned.
+            """
+        )
+        @Argument(help: "A name for the registry.") var name: String
+        @Option(help: "The registry's base URL, e.g. https://registry.example:5000.") var url: String
+        @Flag(help: "Plain HTTP or unverified TLS.") var insecure = false
+        @Option(help: "User name for basic or token authentication.") var username: String?
+        @Flag(name: .customLong("password-stdin"), help: "Read the password from standard input.") var passwordStdin = false
+        @Option(name: .customLong("include"), help: "Repositories to watch (glob, repeatable; default *).") var include: [String] = []
+        @Option(name: .customLong("exclude"), help: "Repositories not to watch (glob, repeatable).") var exclude: [String] = []
+        @Flag(help: "Print {\"name\": …, \"notificationUrl\": …, \"notificationToken\": …}.") var json = false
+        @OptionGroup var client: ClientOptions
+
+        func run() async throws {
+            let password = passwordStdin ? readLine(strippingNewline: true) : nil
+            let registration = ScanService.RegistryRegistration(name: name, url: url, insecure: insecure, username: username, password: password,
+                                                                include: include.isEmpty ? nil : include, exclude: exclude)
+            let answer = try await VigilClient.send("POST", "/vigil/v1/registries", body: try JSONEncoder().encode(registration),
+                                                    endpoint: client.endpoint, credentials: try client.credentials())
+            let object = (try? JSONSerialization.jsonObject(with: answer)) as? [String: String] ?? [:]
+            let notificationURL = client.endpoint + (object["notificationPath"] ?? "")
+            let token = object["notificationToken"] ?? ""
+            if json {
+                let out = ["name": name, "notificationUrl": notificationURL, "notificationToken": token]
+                StandardStreams.output(try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys]) + Data("\n".utf8))
+            } else {
+                StandardStreams.output(Data("registry \(name)\nnotification URL: \(notificationURL)\nnotification token: \(token)\n".utf8))
+            }
+        }
+    }
+}

@@ -109,6 +109,9 @@ public final class ScanService: Sendable {
         case "evaluate":
             let payload = try JSONDecoder().decode(EvaluatePayload.self, from: Data(job.payload.utf8))
             try evaluate(account: payload.account, region: payload.region, resourceID: payload.resourceId)
+        case "scan-image":
+            let payload = try JSONDecoder().decode(ImagePayload.self, from: Data(job.payload.utf8))
+            try await scanImage(payload)
         case "scan-function":
             let payload = try JSONDecoder().decode(FunctionPayload.self, from: Data(job.payload.utf8))
             try scanFunction(payload)

@@ -502,6 +502,15 @@ extension ServiceStore {
         }
     }
 
+    /// Seals a secret (a registry password) with the store's key.
+    public func seal(_ text: String) throws -> Data {
+        try AES.GCM.seal(Data(text.utf8), using: key).combined ?? Data()
+    }
+
+    public func unseal(_ data: Data) throws -> String {
+        String(decoding: try AES.GCM.open(AES.GCM.SealedBox(combined: data), using: key), as: UTF8.self)
+    }
+
     /// A host activation: an id and a one-time-shown code that enrol up to `registrations` hosts
     /// into an account and region until `expires`.
     public func createActivation(account: String, region: String, registrations: Int, expires: Date) throws -> (id: String, code: String) {

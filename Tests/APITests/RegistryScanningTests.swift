@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Scan on push: Debian's `docker-registry` on 127.0.0.1, configured to notify a running `vigil
+/// serve`; an image built with umoci and pushed with skopeo turns into findings read with the AWS CLI.
+@Suite(.serialized) struct RegistryScanningTests {
+    static func freePort() throws -> Int {
+        let line = try Subprocess.lines(["python3", "-c", "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"])
+        return Int(line.first ?? "") ?? 0
+    }
+
+    @Test(.timeLimit(.minutes(6)))
+    func pushToFindings() throws {
+        let data = try ScratchDirectory()
+        try ContinuousScanningTests.importAdvisories(data, ["Debian"])
+        let server = try ServeProcess(data: data)
+        _ = try ContinuousScanningTests.aws(server, ["enable", "--resource-types", "ECR"])
+        let port = try Self.freePort()
+        let added = try ContinuousScanningTests.vigil(server, ["registries", "add", "shop", "--url", "http://127.0.0.1:\(port)", "--insecure",
+                                                              "--include", "shop/*", "--json"])
+        let registration = try #require(try JSONSerialization.jsonObject(with: Data(added.output.utf8)) as? [String: String])
+        let token = try #require(registration["notificationToken"])
+        #expect(registration["notificationUrl"] == "\(server.endpoint)/vigil/v1/registries/shop/events")
+
+        // The registry, notifying Vigil (distribution's notifications configuration).
+        let scratch = try ScratchDirectory()
+        let config = """
+            version: 0.1
+            log:
+              level: error
+            storage:
+              filesystem:
+                rootdirectory: \(scratch.path("storage").path)
+            http:
+              addr: 127.0.0.1:\(port)
+            notifications:
+              endpoints:
+                - name: vigil
+                  url: \(registration["notificationUrl"] ?? "")
+                  headers:
+                    Authorization: [Bearer \(token)]
+                  timeout: 5s
+                  threshold: 5
+                  backoff: 1s
+            """
+        try ScratchDirectory.write(config, to: "config.yml", in: scratch.url)
+        let registry = Process()
+        registry.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        registry.arguments = ["docker-registry", "serve", scratch.path("config.yml").path]
+        registry.standardOutput = FileHandle.nullDevice
+        registry.standardError = FileHandle.nullDevice
+        try registry.run()
+        defer {
+            kill(registry.processIdentifier, SIGKILL)
+            registry.waitUntilExit()
+        }
+        _ = try ContinuousScanningTests.waitFor("the registry", seconds: 30, {
+            (try? Subprocess.lines(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/v2/"]).first) ?? ""
+        }, until: { $0 == "200" })
+
+        // A two-layer Debian 11 image: (1) os-release and libssl1.1, (2) the status file with zlib1g added.
+        // Real bullseye versions before DSA-5343 (openssl) and DSA-5218 (zlib).
+        let openssl = "Package: libssl1.1\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl\nVersion: 1.1.1n-0+deb11u1\n"
+        let zlib = "Package: zlib1g\nStatus: install ok installed\nArchitecture: amd64\nSource: zlib\nVersion: 1:1.2.11.dfsg-2+deb11u1\n"
+        try ScratchDirectory.write("ID=debian\nVERSION_ID=\"11\"\n", to: "l1/etc/os-release", in: scratch.url)
+        try ScratchDirectory.write(openssl, to: "l1/var/lib/dpkg/status", in: scratch.url)
+        try ScratchDirectory.write(openssl + "\n" + zlib, to: "l2/var/lib/dpkg/status", in: scratch.url)
+        let layout = scratch.path("layout").path
+        for arguments in [["umoci", "init", "--layout", layout], ["umoci", "new", "--image", "\(layout):web"],
+                          ["umoci", "insert", "--image", "\(layout):web", scratch.path("l1").path, "/"],
+                          ["umoci", "insert", "--image", "\(layout):web", scratch.path("l2").path, "/"]] {
+            _ = try Subprocess.lines(arguments)
+        }
+        let pushed = Date()
+        for target in ["shop/web:1.0", "other/app:1.0"] {
+            _ = try Subprocess.lines(["skopeo", "copy", "--quiet", "--dest-tls-verify=false", "oci:\(layout):web", "docker://127.0.0.1:\(port)/\(target)"])
+        }
+        let criteria = #"{"resourceType": [{"comparison": "EQUALS", "value": "AWS_ECR_CONTAINER_IMAGE"}]}"#
+        let findings = try ContinuousScanningTests.waitFor("findings for the pushed image", { try ContinuousScanningTests.findings(server, criteria) },
+                                                           until: { ContinuousScanningTests.ids($0).isSuperset(of: ["CVE-2023-0286", "CVE-2022-37434"]) })
+        print("push to findings: \(String(format: "%.2f", Date().timeIntervalSince(pushed))) s (two pushes, debug build, polled every 0.3 s)")
+        let resource = try #require((findings.first?["resources"] as? [[String: Any]])?.first)
+        let id = try #require(resource["id"] as? String)
+        #expect(id.range(of: #"^arn:aws:ecr:us-east-1:111122223333:repository/shop/web/sha256:[0-9a-f]{64}$"#, options: .regularExpression) != nil, "\(id)")
+        let image = (resource["details"] as? [String: Any])?["awsEcrContainerImage"] as? [String: Any]
+        #expect(image?["repositoryName"] as? String == "shop/web" && image?["imageTags"] as? [String] == ["1.0"] && image?["registry"] as? String == "shop")
+        let zlibFinding = try #require(findings.first { ContinuousScanningTests.ids([$0]) == ["CVE-2022-37434"] })
+        let package = ((zlibFinding["packageVulnerabilityDetails"] as? [String: Any])?["vulnerablePackages"] as? [[String: Any]])?.first
+        let layer = try #require(package?["sourceLayerHash"] as? String)
+        #expect(layer.hasPrefix("sha256:"))
+        let opensslFinding = try #require(findings.first { ContinuousScanningTests.ids([$0]) == ["CVE-2023-0286"] })
+        let opensslLayer = ((opensslFinding["packageVulnerabilityDetails"] as? [String: Any])?["vulnerablePackages"] as? [[String: Any]])?.first?["sourceLayerHash"] as? String
+        #expect(opensslLayer != nil && opensslLayer != layer, "libssl1.1 came with the first layer, zlib1g with the second")
+        // Only the watched repository is covered; the repository itself too.
+        let coverage = try ContinuousScanningTests.aws(server, ["list-coverage"])["coveredResources"] as? [[String: Any]] ?? []
+        let covered = Set(coverage.compactMap { $0["resourceId"] as? String })
+        #expect(covered.contains("arn:aws:ecr:us-east-1:111122223333:repository/shop/web") && covered.contains(id))
+        #expect(!covered.contains { $0.contains("other/app") }, "\(covered)")
+        // A notification with the wrong token is refused.
+        let refused = try Subprocess.lines(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H", "Authorization: Bearer wrong",
+                                            "-d", #"{"events": []}"#, "\(server.endpoint)/vigil/v1/registries/shop/events"])
+        #expect(refused == ["401"])
+        server.stop()
+    }
+}
