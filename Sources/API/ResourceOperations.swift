@@ -31,8 +31,14 @@ extension Operations {
     func coveredResources(_ call: Call) throws -> [I2.CoveredResource] {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .secondsSince1970
+        let silent = try service?.silentHosts(account: call.principal.accountID, region: call.region) ?? []
         return try store.resources(account: call.principal.accountID, region: call.region).map {
-            try decoder.decode(I2.CoveredResource.self, from: Data($0.document.utf8))
+            var resource = try decoder.decode(I2.CoveredResource.self, from: Data($0.document.utf8))
+            // A host whose agent stopped sending heartbeats is no longer managed.
+            if silent.contains(resource.resourceId), resource.scanStatus?.statusCode == .active {
+                resource.scanStatus = .init(statusCode: .inactive, reason: .unmanagedEc2Instance)
+            }
+            return resource
         }
     }
 

@@ -9,6 +9,7 @@ import Storage
 /// - `POST /vigil/v1/agents/enroll`: enrol a host with an activation id and code.
 /// - `POST /vigil/v1/agents/{instanceId}/inventory`: a host's report (`vigil:ReportInventory` on
 ///   `arn:aws:ec2:REGION:ACCOUNT:instance/ID`).
+/// - `POST /vigil/v1/agents/{instanceId}/heartbeat`: a host's agent is alive (`vigil:SendHeartbeat`).
 /// - `POST /vigil/v1/registries`: add a registry (`vigil:AddRegistry`).
 /// - `POST /vigil/v1/registries/{name}/events`: the registry's push notifications (`Authorization:
 ///   Bearer TOKEN`).
@@ -76,6 +77,14 @@ struct VigilRoutes: Sendable {
                 let token = try service.addRegistry(registration, account: principal.accountID, region: signed.region)
                 return (200, try Self.json(["name": registration.name, "notificationPath": "/vigil/v1/registries/\(registration.name)/events",
                                             "notificationToken": token]))
+            case ("POST", 3, "agents") where route[2] == "heartbeat":
+                let instance = route[1]
+                try authorize("vigil:SendHeartbeat", "arn:aws:ec2:\(signed.region):\(principal.accountID):instance/\(instance)")
+                guard try service.store.resource(account: principal.accountID, region: signed.region, resourceID: instance) != nil else {
+                    throw AWSError(status: 404, type: "ResourceNotFoundException", message: "No host \(instance) has reported yet")
+                }
+                try service.heartbeat(instanceID: instance, account: principal.accountID, region: signed.region)
+                return (200, Data("{}".utf8))
             case ("GET", 1, "jobs"):
                 try authorize("vigil:GetJobs", account)
                 return (200, try JSONSerialization.data(withJSONObject: try service.store.jobCounts(), options: [.sortedKeys]))

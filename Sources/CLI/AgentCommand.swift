@@ -8,7 +8,7 @@ import Service
 
 /// `vigil agent`: enrols this host with an activation, then reports its inventory (OS packages plus
 /// language packages under the deep-inspection paths) at start, every 6 hours and whenever a package
-/// database changes.
+/// database changes, and sends a heartbeat every minute.
 struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent",
@@ -27,6 +27,7 @@ struct AgentCommand: AsyncParsableCommand {
     var deepInspectionPaths: [String] = []
     @Option(help: "Root of the filesystem to inventory.") var root = "/"
     @Flag(help: "Report once and exit.") var once = false
+    @Option(help: "Seconds between heartbeats (and package database checks).") var heartbeat = 60.0
 
     static let databases = ["var/lib/dpkg/status", "lib/apk/db/installed", "var/lib/rpm/rpmdb.sqlite", "var/lib/rpm/Packages", "usr/lib/sysimage/rpm/rpmdb.sqlite"]
 
@@ -44,7 +45,13 @@ struct AgentCommand: AsyncParsableCommand {
                 StandardStreams.error("vigil agent: reported \(identity.instanceId) to \(server)")
             }
             if once { return }
-            try await Task.sleep(for: .seconds(60))
+            try await Task.sleep(for: .seconds(heartbeat))
+            do {
+                _ = try await VigilClient.send("POST", "/vigil/v1/agents/\(identity.instanceId)/heartbeat", body: Data("{}".utf8),
+                                               endpoint: server, credentials: credentials)
+            } catch {
+                StandardStreams.error("vigil agent: heartbeat failed: \(error)")
+            }
         }
     }
 

@@ -22,6 +22,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0: any free port, printed at start).") var port = 8080
     @Option(help: "Scan workers (jobs run at once).") var workers = 2
     @Option(name: .customLong("job-lease"), help: "Seconds before a job whose worker stopped (a crash) is run again.") var jobLease = 120.0
+    @Option(name: .customLong("heartbeat-timeout"), help: "Seconds without an agent heartbeat before its host is UNMANAGED_EC2_INSTANCE.")
+    var heartbeatTimeout = 1800.0
     @OptionGroup var data: DataDirectoryOptions
 
     func run() async throws {
@@ -39,7 +41,7 @@ struct ServeCommand: AsyncParsableCommand {
             StandardStreams.error("vigil: \(error)")
             throw ExitCode(2)
         }
-        let service = ScanService(store: store, dataDirectory: data.url, workers: workers, lease: jobLease, logger: logger)
+        let service = ScanService(store: store, dataDirectory: data.url, workers: workers, lease: jobLease, heartbeatTimeout: heartbeatTimeout, logger: logger)
         try await VigilServer.run(host: host, port: port, store: store, service: service, logger: logger) { bound in
             StandardStreams.error("vigil: serving inspector2 on http://\(host):\(bound) (data in \(data.url.path))")
         }

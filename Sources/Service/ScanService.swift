@@ -45,8 +45,13 @@ public final class ScanService: Sendable {
     let lease: TimeInterval
     let maxAttempts = 5
 
-    public init(store: ServiceStore, dataDirectory: URL, workers: Int = 2, lease: TimeInterval = 120, logger: Logger) {
+    /// How long an agent may stay silent before its host counts as unmanaged.
+    let heartbeatTimeout: TimeInterval
+
+    public init(store: ServiceStore, dataDirectory: URL, workers: Int = 2, lease: TimeInterval = 120, heartbeatTimeout: TimeInterval = 1800,
+                logger: Logger) {
         self.lease = lease
+        self.heartbeatTimeout = heartbeatTimeout
         self.store = store
         self.dataDirectory = dataDirectory
         self.workers = max(1, workers)

@@ -143,7 +143,7 @@ extension ScanService {
         var generator = SystemRandomNumberGenerator()
         let instance = "i-" + String((0..<17).map { _ in "0123456789abcdef".randomElement(using: &generator)! })
         let (key, secret) = ServiceStore.newAccessKey()
-        let policy = #"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["vigil:ReportInventory"], "Resource": "arn:aws:ec2:\#(region):\#(account):instance/\#(instance)"}]}"#
+        let policy = #"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["vigil:ReportInventory", "vigil:SendHeartbeat"], "Resource": "arn:aws:ec2:\#(region):\#(account):instance/\#(instance)"}]}"#
         try store.addPrincipal(.init(accessKeyID: key, accountID: account, secret: secret, policy: policy))
         return Enrollment(instanceId: instance, accessKeyId: key, secretAccessKey: secret, accountId: account, region: region)
     }
@@ -167,8 +167,27 @@ extension ScanService {
         }
     }
 
+    /// An agent's sign of life (a report counts as one too).
+    public func heartbeat(instanceID: String, account: String, region: String) throws {
+        try store.setSetting(account: account, region: region, name: "heartbeat:\(instanceID)", value: "\(Date().timeIntervalSince1970)")
+    }
+
+    /// Agent-managed hosts of an account whose last heartbeat is older than the server's
+    /// `heartbeatTimeout`: coverage shows them INACTIVE / UNMANAGED_EC2_INSTANCE.
+    public func silentHosts(account: String, region: String) throws -> Set<String> {
+        let now = Date().timeIntervalSince1970
+        var silent = Set<String>()
+        for resource in try store.resources(account: account, region: region) where resource.resourceType == "AWS_EC2_INSTANCE" {
+            guard let beat = try store.setting(account: account, region: region, name: "heartbeat:\(resource.resourceID)"),
+                  let at = Double(beat.value) else { continue }
+            if now - at > heartbeatTimeout { silent.insert(resource.resourceID) }
+        }
+        return silent
+    }
+
     /// Stores a host's reported inventory and queues its evaluation.
     public func report(_ report: HostReport, instanceID: String, account: String, region: String) throws {
+        try heartbeat(instanceID: instanceID, account: account, region: region)
         var tags = report.tags ?? [:]
         if let hostname = report.hostname, tags["Name"] == nil { tags["Name"] = hostname }
         let os = report.inventory.operatingSystem

@@ -108,7 +108,7 @@ import TestSupport
     func agentReportsAndFindingsClose() throws {
         let data = try ScratchDirectory()
         try Self.importAdvisories(data, ["Debian"])
-        let server = try ServeProcess(data: data)
+        let server = try ServeProcess(data: data, arguments: ["--heartbeat-timeout", "4"])
         _ = try Self.aws(server, ["enable", "--resource-types", "EC2"])
         let activation = try Self.vigil(server, ["activations", "create", "--json"])
         let codes = try #require(try JSONSerialization.jsonObject(with: Data(activation.output.utf8)) as? [String: String])
@@ -147,6 +147,24 @@ import TestSupport
             #expect((before[arn]?["firstObservedAt"] as? Double) == (finding["firstObservedAt"] as? Double), "\(arn)")
         }
         #expect(second.count == first.count, "closed findings are kept, not deleted")
+        // Silent for longer than --heartbeat-timeout: unmanaged. A running agent's heartbeats bring it back.
+        func status() throws -> String {
+            let resource = (try Self.aws(server, ["list-coverage"])["coveredResources"] as? [[String: Any]])?.first
+            let scan = resource?["scanStatus"] as? [String: String]
+            return "\(scan?["statusCode"] ?? "-")/\(scan?["reason"] ?? "-")"
+        }
+        _ = try Self.waitFor("the host to go unmanaged", seconds: 30, status, until: { $0 == "INACTIVE/UNMANAGED_EC2_INSTANCE" })
+        let running = Process()
+        running.executableURL = ServeProcess.vigil
+        running.arguments = ["agent", "--server", server.endpoint, "--state-dir", state, "--root", root.path, "--heartbeat", "1"]
+        running.standardOutput = FileHandle.nullDevice
+        running.standardError = FileHandle.nullDevice
+        try running.run()
+        defer {
+            kill(running.processIdentifier, SIGKILL)
+            running.waitUntilExit()
+        }
+        _ = try Self.waitFor("heartbeats to bring the host back", seconds: 30, status, until: { $0 == "ACTIVE/SUCCESSFUL" })
         // A wrong code enrols nothing.
         let refused = try Subprocess.run(ServeProcess.vigil, ["agent", "--server", server.endpoint, "--activation-id", codes["activationId"] ?? "",
                                                               "--activation-code", "wrong", "--state-dir", scratch.path("other").path, "--once"])
