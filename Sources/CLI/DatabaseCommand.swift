@@ -2,6 +2,7 @@ import Advisories
 import AdvisoryStore
 import ArgumentParser
 import Foundation
+import Storage
 import VigilCore
 
 /// `--data-dir`, shared by every command that uses the data directory.
@@ -86,9 +87,23 @@ struct DatabaseCommand: AsyncParsableCommand {
         @OptionGroup var data: DataDirectoryOptions
         @Flag(help: "Print JSON.") var json = false
 
+        /// What a running server's background update last said (only when the data directory has a
+        /// service store).
+        func serverUpdate() -> String? {
+            guard FileManager.default.fileExists(atPath: data.url.appending(path: "vigil.sqlite").path),
+                  let store = try? ServiceStore(dataDirectory: data.url) else { return nil }
+            return (try? store.setting(account: "", region: "", name: "advisories.update"))??.value
+        }
+
         func run() async throws {
             let status: AdvisoryDatabase.Status
-            do { status = try AdvisoryDatabase(dataDirectory: data.url).status() } catch { throw CommandFailure(error) }
+            do {
+                status = try AdvisoryDatabase(dataDirectory: data.url).status()
+            } catch {
+                if let update = serverUpdate() { print("server update: \(update)") }
+                throw CommandFailure(error)
+            }
+            if !json, let update = serverUpdate() { print("server update: \(update)") }
             if json { return try printJSON(status) }
             print("database: \(status.path)")
             print("advisories: \(status.advisories) (\(status.withdrawn) withdrawn)")

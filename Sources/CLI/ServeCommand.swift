@@ -1,4 +1,5 @@
 import API
+import AdvisoryStore
 import ArgumentParser
 import Foundation
 import Logging
@@ -24,6 +25,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("job-lease"), help: "Seconds before a job whose worker stopped (a crash) is run again.") var jobLease = 120.0
     @Option(name: .customLong("heartbeat-timeout"), help: "Seconds without an agent heartbeat before its host is UNMANAGED_EC2_INSTANCE.")
     var heartbeatTimeout = 1800.0
+    @Option(name: .customLong("db-update-interval"), help: "Hours between advisory updates in the background, the first at once when there is no data (0: never).")
+    var dbUpdateInterval = 6.0
+    @Option(name: .customLong("osv-base"), help: "OSV bucket or mirror for the background updates.") var osvBase = AdvisoryUpdater.defaultOSVBase?.absoluteString ?? ""
+    @Option(name: .customLong("ecosystem"), help: "An ecosystem to keep current (repeatable; default: all the mirror lists).") var ecosystems: [String] = []
+    @Option(help: "KEV catalog URL for the background updates.") var kev = AdvisoryUpdater.defaultKEV?.absoluteString ?? ""
+    @Option(help: "EPSS scores URL for the background updates.") var epss = AdvisoryUpdater.defaultEPSS?.absoluteString ?? ""
     @OptionGroup var data: DataDirectoryOptions
 
     func run() async throws {
@@ -41,7 +48,14 @@ struct ServeCommand: AsyncParsableCommand {
             StandardStreams.error("vigil: \(error)")
             throw ExitCode(2)
         }
-        let service = ScanService(store: store, dataDirectory: data.url, workers: workers, lease: jobLease, heartbeatTimeout: heartbeatTimeout, logger: logger)
+        var updates: (updater: AdvisoryUpdater, interval: TimeInterval)?
+        if dbUpdateInterval > 0 {
+            guard let base = URL(string: osvBase) else { throw ValidationError("--osv-base \(osvBase) is not a URL") }
+            updates = (AdvisoryUpdater(osvBase: base, ecosystems: ecosystems.isEmpty ? nil : ecosystems, kev: URL(string: kev), epss: URL(string: epss)),
+                       dbUpdateInterval * 3600)
+        }
+        let service = ScanService(store: store, dataDirectory: data.url, workers: workers, lease: jobLease, heartbeatTimeout: heartbeatTimeout,
+                                  updates: updates, logger: logger)
         try await VigilServer.run(host: host, port: port, store: store, service: service, logger: logger) { bound in
             StandardStreams.error("vigil: serving inspector2 on http://\(host):\(bound) (data in \(data.url.path))")
         }

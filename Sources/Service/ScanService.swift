@@ -47,9 +47,12 @@ public final class ScanService: Sendable {
 
     /// How long an agent may stay silent before its host counts as unmanaged.
     let heartbeatTimeout: TimeInterval
+    /// Advisory updates from feeds or mirrors, every `interval` seconds (nil: only by hand).
+    let updates: (updater: AdvisoryUpdater, interval: TimeInterval)?
 
     public init(store: ServiceStore, dataDirectory: URL, workers: Int = 2, lease: TimeInterval = 120, heartbeatTimeout: TimeInterval = 1800,
-                logger: Logger) {
+                updates: (updater: AdvisoryUpdater, interval: TimeInterval)? = nil, logger: Logger) {
+        self.updates = updates
         self.lease = lease
         self.heartbeatTimeout = heartbeatTimeout
         self.store = store
@@ -71,6 +74,7 @@ public final class ScanService: Sendable {
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.watchAdvisories() }
+            group.addTask { await self.scheduleUpdates() }
             for n in 0..<workers { group.addTask { await self.work(n) } }
         }
     }
@@ -217,6 +221,37 @@ public final class ScanService: Sendable {
     }
 
     // MARK: Advisory updates
+
+    /// Runs `vigil db update` in the background: at once when there is no advisory data (first
+    /// start), then every `interval`. Without network the server keeps serving and collecting
+    /// inventories, says how to load data by hand, and tries again; progress and the last outcome
+    /// are kept for `vigil db status`.
+    func scheduleUpdates() async {
+        guard let (updater, interval) = updates else { return }
+        while !Task.isCancelled {
+            let last = (try? store.setting(account: "", region: "", name: "advisories.updatedAt")).flatMap { $0.flatMap { Double($0.value) } }
+            let hasData = FileManager.default.fileExists(atPath: dataDirectory.appending(path: AdvisoryDatabase.fileName).path)
+            if !hasData || last.map({ Date().timeIntervalSince1970 - $0 >= interval }) ?? true {
+                logger.info("advisory update started")
+                do {
+                    let report = try await updater.run(dataDirectory: dataDirectory) { [store, logger] progress in
+                        logger.info("advisory update", metadata: ["progress": "\(progress)"])
+                        try? store.setSetting(account: "", region: "", name: "advisories.update", value: "running: \(progress)")
+                    }
+                    try store.setSetting(account: "", region: "", name: "advisories.updatedAt", value: "\(Date().timeIntervalSince1970)")
+                    try store.setSetting(account: "", region: "", name: "advisories.update", value: "done: \(report.records) records, \(report.kevEntries ?? 0) KEV entries, \(report.epssScores ?? 0) EPSS scores")
+                    logger.info("advisory update done", metadata: ["records": "\(report.records)"])
+                } catch {
+                    let advice = hasData ? "serving with the advisory data already loaded" : "no advisory data yet: inventories are kept and scanned once data arrives; without network, load it with `vigil db import PATH…` (OSV all.zip files, the KEV JSON, the EPSS CSV)"
+                    logger.warning("advisory update failed; \(advice)", metadata: ["error": "\(error)"])
+                    try? store.setSetting(account: "", region: "", name: "advisories.update", value: "failed: \(error) (\(advice))")
+                    try? await Task.sleep(for: .seconds(min(interval, 900)))
+                    continue
+                }
+            }
+            try? await Task.sleep(for: .seconds(min(interval, 60)))
+        }
+    }
 
     /// Every two seconds: when `advisories.sqlite` was replaced (an update or import), every stored
     /// inventory is queued for evaluation against it.

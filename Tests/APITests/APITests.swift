@@ -27,7 +27,9 @@ final class ServeProcess: @unchecked Sendable {
         self.data = try data ?? ScratchDirectory()
         if !regions.isEmpty { try Population.seed(self.data.url, regions: regions) }
         process.executableURL = Self.vigil
-        process.arguments = ["serve", "--port", "0", "--data-dir", self.data.url.path] + arguments
+        // Tests never reach the public feeds: background updates only when a test asks (with a local mirror).
+        let updates = arguments.contains("--db-update-interval") ? [] : ["--db-update-interval", "0"]
+        process.arguments = ["serve", "--port", "0", "--data-dir", self.data.url.path] + updates + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["VIGIL_BOOTSTRAP_ACCESS_KEY_ID"] = Self.key
         environment["VIGIL_BOOTSTRAP_SECRET_ACCESS_KEY"] = Self.secret

@@ -199,6 +199,42 @@ import TestSupport
         server.stop()
     }
 
+    /// First start without advisory data: the background update loads it from a local mirror and the
+    /// function uploaded meanwhile gets its findings; with an unreachable mirror the server keeps
+    /// serving, keeps the inventory and says how to load data by hand.
+    @Test(.timeLimit(.minutes(6)))
+    func backgroundUpdateOnFirstStart() throws {
+        let scratch = try ScratchDirectory()
+        let code = try Self.functionZip(scratch, "code", ["requests==2.19.1"])
+        // Unreachable feeds (nothing listens on port 1 of 127.0.0.1).
+        let offline = try ServeProcess(arguments: ["--db-update-interval", "6", "--osv-base", "http://127.0.0.1:1", "--kev", "http://127.0.0.1:1/kev.json",
+                                                   "--epss", "http://127.0.0.1:1/epss.csv.gz"])
+        _ = try Self.aws(offline, ["enable", "--resource-types", "LAMBDA"])
+        _ = try Self.vigil(offline, ["functions", "publish", "fn", "--zip", code, "--runtime", "python3.9"])
+        let pending = try Self.waitFor("the function kept pending", { try Self.aws(offline, ["list-coverage"])["coveredResources"] as? [[String: Any]] ?? [] },
+                                       until: { ($0.first?["scanStatus"] as? [String: String])?["reason"] == "PENDING_INITIAL_SCAN" })
+        #expect(pending.count == 1)
+        let status = try Self.waitFor("the failed update to be reported", {
+            try Subprocess.run(ServeProcess.vigil, ["db", "status", "--data-dir", offline.data.url.path]).output
+        }, until: { $0.contains("server update: failed") })
+        #expect(status.contains("vigil db import"), "\(status)")
+        offline.stop()
+
+        let mirror = scratch.path("mirror")
+        try LocalHTTPServer.makeAdvisoryMirror(in: mirror, ecosystems: ["PyPI"])
+        let feeds = try LocalHTTPServer(serving: mirror)
+        defer { feeds.stop() }
+        let base = feeds.baseURL.absoluteString
+        let server = try ServeProcess(arguments: ["--db-update-interval", "6", "--osv-base", base, "--kev", base + "/kev.json", "--epss", base + "/epss.csv.gz"])
+        _ = try Self.aws(server, ["enable", "--resource-types", "LAMBDA"])
+        _ = try Self.vigil(server, ["functions", "publish", "fn", "--zip", code, "--runtime", "python3.9"])
+        let found = try Self.waitFor("findings once the update lands", { try Self.findings(server) }, until: { Self.ids($0).contains("CVE-2023-32681") })
+        #expect(Self.ids(found).contains("CVE-2018-18074"))
+        let done = try Subprocess.run(ServeProcess.vigil, ["db", "status", "--data-dir", server.data.url.path]).output
+        #expect(done.contains("server update: done") && done.contains("osv:PyPI"), "\(done)")
+        server.stop()
+    }
+
     /// kill -9 with jobs queued and running; after a restart every job completes exactly once and
     /// no finding is duplicated or lost.
     @Test(.timeLimit(.minutes(6)))

@@ -9,21 +9,7 @@ import VigilCore
 struct UpdateTests {
     /// A mirror of two ecosystems: all.zip, modified_id.csv and one <ID>.json per record, plus KEV and EPSS.
     static func makeMirror(in root: URL, ecosystems: [String]) throws {
-        let osv = Repository.sharedData.appending(path: "osv")
-        for name in ecosystems {
-            let folder = root.appending(path: name)
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            for file in ["all.zip", "modified_id.csv"] {
-                try FileManager.default.copyItem(at: osv.appending(path: "\(name)/\(file)"), to: folder.appending(path: file))
-            }
-            _ = try Subprocess.lines(["python3", "-c", """
-                import sys, zipfile
-                zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])
-                """, folder.appending(path: "all.zip").path, folder.path])
-        }
-        try (ecosystems.joined(separator: "\n") + "\n").write(to: root.appending(path: "ecosystems.txt"), atomically: true, encoding: .utf8)
-        try FileManager.default.copyItem(at: Repository.sharedData.appending(path: "kev/known_exploited_vulnerabilities.json"), to: root.appending(path: "kev.json"))
-        try FileManager.default.copyItem(at: Repository.sharedData.appending(path: "epss/epss_scores-sample.csv.gz"), to: root.appending(path: "epss.csv.gz"))
+        try LocalHTTPServer.makeAdvisoryMirror(in: root, ecosystems: ecosystems)
     }
 
     @Test(.timeLimit(.minutes(3)))

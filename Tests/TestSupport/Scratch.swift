@@ -97,3 +97,25 @@ enum ProcessScratch {
         }
     }
 }
+
+extension LocalHTTPServer {
+    /// A directory laid out like OSV's bucket (`<Ecosystem>/all.zip`, `modified_id.csv`, `<ID>.json`,
+    /// `ecosystems.txt`) from the records in ../shared/data, with `kev.json` and `epss.csv.gz`.
+    public static func makeAdvisoryMirror(in root: URL, ecosystems: [String]) throws {
+        let osv = Repository.sharedData.appending(path: "osv")
+        for name in ecosystems {
+            let folder = root.appending(path: name)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            for file in ["all.zip", "modified_id.csv"] {
+                try FileManager.default.copyItem(at: osv.appending(path: "\(name)/\(file)"), to: folder.appending(path: file))
+            }
+            _ = try Subprocess.lines(["python3", "-c", """
+                import sys, zipfile
+                zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])
+                """, folder.appending(path: "all.zip").path, folder.path])
+        }
+        try (ecosystems.joined(separator: "\n") + "\n").write(to: root.appending(path: "ecosystems.txt"), atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(at: Repository.sharedData.appending(path: "kev/known_exploited_vulnerabilities.json"), to: root.appending(path: "kev.json"))
+        try FileManager.default.copyItem(at: Repository.sharedData.appending(path: "epss/epss_scores-sample.csv.gz"), to: root.appending(path: "epss.csv.gz"))
+    }
+}
