@@ -222,16 +222,46 @@ import TestSupport
 
         let mirror = scratch.path("mirror")
         try LocalHTTPServer.makeAdvisoryMirror(in: mirror, ecosystems: ["PyPI"])
+        // PYSEC-2023-74 (requests, CVE-2023-32681, fixed in 2.31.0) held back from the mirror, to be
+        // published there later.
+        let held = scratch.path("PYSEC-2023-74.json")
+        _ = try Subprocess.lines(["python3", "-c", """
+            import os, sys, zipfile
+            folder, held = sys.argv[1], sys.argv[2]
+            os.rename(os.path.join(folder, "PYSEC-2023-74.json"), held)
+            source = zipfile.ZipFile(os.path.join(folder, "all.zip"))
+            with zipfile.ZipFile(os.path.join(folder, "all.new.zip"), "w", zipfile.ZIP_DEFLATED) as out:
+                for name in source.namelist():
+                    if name != "PYSEC-2023-74.json":
+                        out.writestr(name, source.read(name))
+            os.replace(os.path.join(folder, "all.new.zip"), os.path.join(folder, "all.zip"))
+            lines = open(os.path.join(folder, "modified_id.csv")).read().splitlines()
+            open(os.path.join(folder, "modified_id.csv"), "w").write("\\n".join(l for l in lines if not l.endswith(",PYSEC-2023-74")) + "\\n")
+            """, mirror.appending(path: "PyPI").path, held.path])
         let feeds = try LocalHTTPServer(serving: mirror)
         defer { feeds.stop() }
         let base = feeds.baseURL.absoluteString
         let server = try ServeProcess(arguments: ["--db-update-interval", "6", "--osv-base", base, "--kev", base + "/kev.json", "--epss", base + "/epss.csv.gz"])
         _ = try Self.aws(server, ["enable", "--resource-types", "LAMBDA"])
         _ = try Self.vigil(server, ["functions", "publish", "fn", "--zip", code, "--runtime", "python3.9"])
-        let found = try Self.waitFor("findings once the update lands", { try Self.findings(server) }, until: { Self.ids($0).contains("CVE-2023-32681") })
-        #expect(Self.ids(found).contains("CVE-2018-18074"))
+        let found = try Self.waitFor("findings once the update lands", { try Self.findings(server) }, until: { Self.ids($0).contains("CVE-2018-18074") })
+        #expect(!Self.ids(found).contains("CVE-2023-32681"))
         let done = try Subprocess.run(ServeProcess.vigil, ["db", "status", "--data-dir", server.data.url.path]).output
         #expect(done.contains("server update: done") && done.contains("osv:PyPI"), "\(done)")
+
+        // The held-back advisory appears on the mirror (newest in modified_id.csv); `vigil db update`
+        // beside the running server brings its finding without the function being read again.
+        let record = mirror.appending(path: "PyPI/PYSEC-2023-74.json")
+        try FileManager.default.moveItem(at: held, to: record)
+        let index = mirror.appending(path: "PyPI/modified_id.csv")
+        try ("2026-11-27T00:00:00Z,PYSEC-2023-74\n" + String(contentsOf: index, encoding: .utf8)).write(to: index, atomically: true, encoding: .utf8)
+        let update = try Subprocess.run(ServeProcess.vigil, ["db", "update", "--data-dir", server.data.url.path, "--osv-base", base, "--ecosystem", "PyPI",
+                                                             "--kev", base + "/kev.json", "--epss", base + "/epss.csv.gz"])
+        #expect(update.status == 0, "\(update.errors)")
+        let updated = try Self.waitFor("the new advisory's finding", { try Self.findings(server) }, until: { Self.ids($0).contains("CVE-2023-32681") })
+        #expect(Self.ids(updated).isSuperset(of: Self.ids(found)))
+        let store = try ServiceStore(dataDirectory: server.data.url)
+        #expect(try store.completions(key: "scan-function:arn:aws:lambda:us-east-1:\(ServeProcess.account):function:fn:1") == 1)
         server.stop()
     }
 
