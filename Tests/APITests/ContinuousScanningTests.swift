@@ -154,12 +154,8 @@ import TestSupport
             return "\(scan?["statusCode"] ?? "-")/\(scan?["reason"] ?? "-")"
         }
         _ = try Self.waitFor("the host to go unmanaged", seconds: 30, status, until: { $0 == "INACTIVE/UNMANAGED_EC2_INSTANCE" })
-        let running = Process()
-        running.executableURL = ServeProcess.vigil
-        running.arguments = ["agent", "--server", server.endpoint, "--state-dir", state, "--root", root.path, "--heartbeat", "1"]
-        running.standardOutput = FileHandle.nullDevice
-        running.standardError = FileHandle.nullDevice
-        try running.run()
+        let running = try Subprocess.background(ServeProcess.vigil, ["agent", "--server", server.endpoint, "--state-dir", state, "--root", root.path,
+                                                                     "--heartbeat", "1"])
         defer {
             kill(running.processIdentifier, SIGKILL)
             running.waitUntilExit()
@@ -284,13 +280,8 @@ import TestSupport
             // Spawned at once, so without pipes: a pipe of one would leak into another started at the
             // same moment and hold its reader open.
             DispatchQueue.concurrentPerform(iterations: names.count) { n in
-                let process = Process()
-                process.executableURL = ServeProcess.vigil
-                process.arguments = ["functions", "publish", names[n], "--zip", code, "--runtime", "python3.9", "--endpoint-url", running.endpoint]
-                process.environment = ProcessInfo.processInfo.environment.merging(Self.environment) { _, new in new }
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                guard (try? process.run()) != nil else { return }
+                guard let process = try? Subprocess.background(ServeProcess.vigil, ["functions", "publish", names[n], "--zip", code, "--runtime", "python3.9",
+                                                                                   "--endpoint-url", running.endpoint], environment: Self.environment) else { return }
                 process.waitUntilExit()
                 if process.terminationStatus == 0 { published.add(names[n]) }
             }

@@ -45,12 +45,7 @@ import TestSupport
                   backoff: 1s
             """
         try ScratchDirectory.write(config, to: "config.yml", in: scratch.url)
-        let registry = Process()
-        registry.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        registry.arguments = ["docker-registry", "serve", scratch.path("config.yml").path]
-        registry.standardOutput = FileHandle.nullDevice
-        registry.standardError = FileHandle.nullDevice
-        try registry.run()
+        let registry = try Subprocess.background(URL(fileURLWithPath: "/usr/bin/env"), ["docker-registry", "serve", scratch.path("config.yml").path])
         defer {
             kill(registry.processIdentifier, SIGKILL)
             registry.waitUntilExit()

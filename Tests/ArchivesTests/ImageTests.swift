@@ -62,13 +62,7 @@ final class TestRegistry: @unchecked Sendable {
     }
 
     func start(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        processes.append(process)
+        processes.append(try Subprocess.background(URL(fileURLWithPath: "/usr/bin/env"), arguments))
     }
 
     /// Pushes a tag of the fixture layout with skopeo.

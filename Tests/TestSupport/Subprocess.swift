@@ -50,6 +50,19 @@ public enum Subprocess {
         )
     }
 
+    /// Starts a long-running program (a registry, an agent) with its output discarded; the caller
+    /// kills it when done.
+    public static func background(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> Process {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     /// Runs a program found on PATH and returns its output lines.
     /// - Throws: `Failure` with its standard error when it exits non-zero.
     public static func lines(_ arguments: [String], input: String = "", environment: [String: String] = [:]) throws -> [String] {
