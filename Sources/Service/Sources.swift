@@ -177,10 +177,8 @@ extension ScanService {
     public func silentHosts(account: String, region: String) throws -> Set<String> {
         let now = Date().timeIntervalSince1970
         var silent = Set<String>()
-        for resource in try store.resources(account: account, region: region) where resource.resourceType == "AWS_EC2_INSTANCE" {
-            guard let beat = try store.setting(account: account, region: region, name: "heartbeat:\(resource.resourceID)"),
-                  let at = Double(beat.value) else { continue }
-            if now - at > heartbeatTimeout { silent.insert(resource.resourceID) }
+        for (name, beat) in try store.settings(account: account, region: region, prefix: "heartbeat:") {
+            if let at = Double(beat.value), now - at > heartbeatTimeout { silent.insert(String(name.dropFirst("heartbeat:".count))) }
         }
         return silent
     }

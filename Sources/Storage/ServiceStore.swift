@@ -243,6 +243,20 @@ public final class ServiceStore: @unchecked Sendable {
         }
     }
 
+    /// Every setting of an account and region whose name starts with `prefix`, by name.
+    public func settings(account: String, region: String, prefix: String) throws -> [String: (value: String, updatedAt: Double)] {
+        try queue.read { db in
+            var out: [String: (value: String, updatedAt: Double)] = [:]
+            // substr rather than LIKE: names may hold `%` and `_`.
+            for row in try Row.fetchAll(db, sql: """
+                SELECT name, value, updated_at FROM setting WHERE account_id = ? AND region = ? AND substr(name, 1, ?) = ?
+                """, arguments: [account, region, prefix.count, prefix]) {
+                out[row[0]] = (row[1], row[2])
+            }
+            return out
+        }
+    }
+
     public func setSetting(account: String, region: String, name: String, value: String) throws {
         try queue.write { db in
             try db.execute(sql: "INSERT OR REPLACE INTO setting VALUES (?, ?, ?, ?, ?)",
