@@ -189,14 +189,20 @@ struct Operations: Sendable {
         guard (1...1024).contains(maxResults) else {
             throw AWSError.constraint("maxResults", value: maxResults, "have value between 1 and 1024")
         }
-        let start = try Self.offset(input["nextToken"])
-        let page = Array(permissions.dropFirst(start).prefix(maxResults))
+        let (page, next) = try Self.page(permissions, after: input["nextToken"], size: maxResults)
         var out: [String: Any] = ["permissions": page]
-        if start + page.count < permissions.count { out["nextToken"] = Self.token(start + page.count) }
+        if let next { out["nextToken"] = next }
         return out
     }
 
     static func token(_ offset: Int) -> String { Data("o:\(offset)".utf8).base64EncodedString() }
+
+    /// One page of `items` from the offset in `nextToken`, and the token for the next page (nil at the end).
+    static func page<T>(_ items: [T], after nextToken: Any?, size: Int) throws -> ([T], String?) {
+        let start = try offset(nextToken)
+        let page = Array(items.dropFirst(start).prefix(size))
+        return (page, start + page.count < items.count ? token(start + page.count) : nil)
+    }
 
     static func offset(_ value: Any?) throws -> Int {
         guard let value else { return 0 }

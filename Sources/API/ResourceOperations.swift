@@ -45,10 +45,7 @@ extension Operations {
     func listCoverage(_ call: Call, _ input: [String: Any]) throws -> Data {
         let request = try Self.decode(I2.ListCoverageRequest.self, input)
         let matching = try coveredResources(call).filter { Self.matches($0, request.filterCriteria) }
-        let start = try Self.offset(request.nextToken)
-        let size = request.maxResults ?? 100
-        let page = Array(matching.dropFirst(start).prefix(size))
-        let next = start + page.count < matching.count ? Self.token(start + page.count) : nil
+        let (page, next) = try Self.page(matching, after: request.nextToken, size: request.maxResults ?? 100)
         return try Self.encode(I2.ListCoverageResponse(nextToken: next, coveredResources: page))
     }
 
@@ -75,9 +72,7 @@ extension Operations {
             if let value { counts[value, default: 0] += 1 }
         }
         let groups = counts.keys.sorted().map { Count(count: counts[$0]!, groupKey: $0) }
-        let start = try Self.offset(request.nextToken)
-        let page = Array(groups.dropFirst(start).prefix(100))
-        let next = start + page.count < groups.count ? Self.token(start + page.count) : nil
+        let (page, next) = try Self.page(groups, after: request.nextToken, size: 100)
         return try Self.encode(Output(countsByGroup: page, totalCounts: Int64(matching.count), nextToken: next))
     }
 
@@ -154,9 +149,7 @@ extension Operations {
             try decoder.decode(I2.Finding.self, from: Data($0.document.utf8))
         }.filter { Self.matches($0, request.filterCriteria) }
         try Self.sort(&findings, by: request.sortCriteria)
-        let start = try Self.offset(request.nextToken)
-        let page = Array(findings.dropFirst(start).prefix(request.maxResults ?? 100))
-        let next = start + page.count < findings.count ? Self.token(start + page.count) : nil
+        let (page, next) = try Self.page(findings, after: request.nextToken, size: request.maxResults ?? 100)
         return try Self.encode(I2.ListFindingsResponse(nextToken: next, findings: page))
     }
 

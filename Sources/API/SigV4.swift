@@ -78,7 +78,7 @@ struct SigV4 {
         let stringToSign = "AWS4-HMAC-SHA256\n\(amzDate)\n\(scope)\n\(hex(SHA256.hash(data: Data(canonical.utf8))))"
         let key = SigningKeys.shared.key(secret: secret, date: signed.date, region: signed.region, service: signed.service)
         let expected = hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
-        guard constantTimeEqual(expected, signed.signature.lowercased()) else {
+        guard constantTimeEqual(expected.utf8, signed.signature.lowercased().utf8) else {
             throw AWSError(status: 403, type: "InvalidSignatureException",
                            message: "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
         }
@@ -120,13 +120,6 @@ struct SigV4 {
 
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
         digest.map { String(format: "%02x", $0) }.joined()
-    }
-
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        var difference = UInt8(x.count == y.count ? 0 : 1)
-        for k in 0..<max(x.count, y.count) { difference |= (k < x.count ? x[k] : 0) ^ (k < y.count ? y[k] : 0) }
-        return difference == 0
     }
 
     /// `20261127T142301Z` (ISO 8601 basic, UTC), parsed by hand: a formatter per request costs more

@@ -5,6 +5,7 @@ import Findings
 import Foundation
 import Inventory
 import Storage
+import VigilCore
 
 /// OCI registries (AWS_ECR_REPOSITORY / AWS_ECR_CONTAINER_IMAGE): a registry is added with its
 /// credentials and repository patterns, and notifies Vigil of pushes (the Distribution registry's
@@ -90,8 +91,7 @@ extension ScanService {
     /// Returns how many were queued; nil when the registry or token is wrong.
     public func registryEvent(name: String, bearer: String?, body: Data) throws -> Int? {
         guard let record = try registry(name), let bearer else { return nil }
-        let given = Data(Self.hash(bearer).utf8), expected = Data(record.tokenHash.utf8)
-        guard given.count == expected.count, zip(given, expected).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0 else { return nil }
+        guard constantTimeEqual(Self.hash(bearer).utf8, record.tokenHash.utf8) else { return nil }
         struct Envelope: Decodable {
             struct Event: Decodable {
                 struct Target: Decodable { var mediaType: String?; var digest: String?; var repository: String?; var tag: String? }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import VigilCore
 
 /// Vigil's service state in the data directory (`vigil.sqlite`): principals with their access keys,
 /// and each account's enablement per region and resource type. Secret access keys are sealed with
@@ -546,9 +547,7 @@ extension ServiceStore {
                                              arguments: [id]) else { return nil }
             let sealed: Data = row[0]
             let stored = try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: key)
-            let given = Data(code.utf8)
-            // Constant-time comparison of equal-length codes.
-            guard stored.count == given.count, zip(stored, given).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0 else { return nil }
+            guard constantTimeEqual(stored, Data(code.utf8)) else { return nil }
             let expires: Double = row[3], left: Int = row[4]
             guard expires > Date().timeIntervalSince1970, left > 0 else { return nil }
             try db.execute(sql: "UPDATE activation SET registrations_left = registrations_left - 1 WHERE id = ?", arguments: [id])
