@@ -94,9 +94,10 @@ public struct Matcher: Sendable {
             hits += found
         }
         // By package, and for one package in the order its entries were found.
-        let ordered = hits.enumerated().sorted { ($0.element.package, $0.offset) < ($1.element.package, $1.offset) }.map(\.element)
-        let matches = ordered.map { hit in
-            Match(package: packages[hit.package], advisoryID: hit.candidate.entry.advisoryID, ecosystem: hit.candidate.entry.ecosystem,
+        let ordered = hits.indices.sorted { (hits[$0].package, $0) < (hits[$1].package, $1) }
+        let matches = ordered.map { k in
+            let hit = hits[k]
+            return Match(package: packages[hit.package], advisoryID: hit.candidate.entry.advisoryID, ecosystem: hit.candidate.entry.ecosystem,
                   fixedVersion: hit.fixedVersion)
         }
         return (matches, problems)
@@ -146,10 +147,11 @@ public struct Matcher: Sendable {
     }
 }
 
-/// An affected entry with its ranges parsed for its ecosystem's scheme.
-struct Candidate: Sendable {
-    var entry: AdvisoryDatabase.AffectedEntry
-    var ranges: PreparedRanges
+/// An affected entry with its ranges parsed for its ecosystem's scheme. A class: hits and index
+/// lists share one copy instead of copying the entry's strings and ranges each time.
+final class Candidate: Sendable {
+    let entry: AdvisoryDatabase.AffectedEntry
+    let ranges: PreparedRanges
 
     init(_ entry: AdvisoryDatabase.AffectedEntry, scheme: VersionScheme, parseListed: Bool = false) {
         self.entry = entry
