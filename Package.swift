@@ -60,7 +60,8 @@ let package = Package(
             name: "CLI",
             dependencies: [
                 "VigilCore", "Versions", "Advisories", "AdvisoryStore", "Inventory", "Archives", "Matching", "Findings", "API", "Storage", "Service",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
+                // GRDB only for `vigil bench reevaluate`, which revises a copy of an advisory database.
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

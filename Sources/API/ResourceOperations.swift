@@ -145,8 +145,11 @@ extension Operations {
         }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .secondsSince1970
-        var findings = try store.findings(account: call.principal.accountID, region: call.region).map {
-            try decoder.decode(I2.Finding.self, from: Data($0.document.utf8))
+        var findings = try store.findings(account: call.principal.accountID, region: call.region).map { stored in
+            var finding = try decoder.decode(I2.Finding.self, from: Data(stored.document.utf8))
+            // An unchanged finding's last observation is kept beside its document.
+            if let last = stored.lastObservedAt { finding.lastObservedAt = Date(timeIntervalSince1970: last) }
+            return finding
         }.filter { Self.matches($0, request.filterCriteria) }
         try Self.sort(&findings, by: request.sortCriteria)
         let (page, next) = try Self.page(findings, after: request.nextToken, size: request.maxResults ?? 100)

@@ -8,6 +8,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import GRDB
 import Inventory
 import Logging
 import Matching
@@ -376,9 +377,11 @@ extension BenchCommand {
             discussion: """
             Stores N host inventories (real package names from the store in --data-dir at low versions, \
             200 packages each, Debian 11 and PyPI) in a scratch service store beside a copy of the advisory \
-            database, lets the workers evaluate them once, then queues every one again as an advisory update \
-            does and times until the queue is empty. The baseline is the same matching and finding building \
-            done in one loop without the queue or the store, measured in the same run.
+            database, lets the workers evaluate them once, then lands a revised copy of the advisory database \
+            (one in twenty Debian and PyPI advisories revised, one in twenty EPSS scores moved) by rename, as \
+            `vigil db update` does, and times until the server's watcher has noticed it, loaded it and every \
+            inventory is evaluated again. The baseline is matching and building every finding in one loop \
+            without the queue or the store, measured in the same run.
             """
         )
 
@@ -419,12 +422,13 @@ extension BenchCommand {
                                               coverageType: "AWS_EC2_INSTANCE"))
             }
             for record in records { try service.submit(record, account: account, region: region) }
-            func drain() async throws -> Double {
+            /// Runs the service (workers and the advisory watcher) until `done` holds and the queue is empty.
+            func drain(until done: @escaping () throws -> Bool = { true }) async throws -> Double {
                 try await asyncSeconds {
                     let running = Task { await service.run() }
                     while true {
                         let counts = try store.jobCounts()
-                        if (counts["queued"] ?? 0) + (counts["leased"] ?? 0) == 0 { break }
+                        if try done(), (counts["queued"] ?? 0) + (counts["leased"] ?? 0) == 0 { break }
                         try await Task.sleep(for: .milliseconds(20))
                     }
                     running.cancel()
@@ -432,10 +436,19 @@ extension BenchCommand {
                 }
             }
             let first = try await drain()
-            // The advisory update: every stored inventory queued again, as the watcher does.
-            for key in try store.inventoryKeys() { try service.enqueueEvaluation(account: key.account, region: key.region, resourceID: key.resourceID) }
-            let update = try await drain()
-            let findings = try store.findings(account: account, region: region).count
+            let before = Dictionary(try store.findings(account: account, region: region).map { ($0.arn, $0.fingerprint) }, uniquingKeysWith: { a, _ in a })
+            // The advisory update, landed as `vigil db update` lands one: a revised copy of the
+            // database renamed over the old one. The watcher notices it, loads it and queues every
+            // stored inventory; the time runs until they are all evaluated.
+            let live = scratch.appending(path: AdvisoryDatabase.fileName), staged = scratch.appending(path: "advisories.next.sqlite")
+            try FileManager.default.copyItem(at: live, to: staged)
+            let revised = try Self.revise(staged.path)
+            let evaluated = try store.setting(account: "", region: "", name: "advisories.evaluated")?.value
+            guard rename(staged.path, live.path) == 0 else { throw ValidationError("cannot replace \(live.path)") }
+            let update = try await drain(until: { try store.setting(account: "", region: "", name: "advisories.evaluated")?.value != evaluated })
+            let after = try store.findings(account: account, region: region)
+            let rebuilt = after.filter { before[$0.arn] != $0.fingerprint }.count
+            let findings = after.count
             let index = AffectedIndex()
             try index.preload(source)
             let cache = AdvisoryCache()
@@ -447,8 +460,27 @@ extension BenchCommand {
             }
             print("inventories: \(resources) of \(records.first?.inventory.packages.count ?? 0) packages; \(findings) findings stored")
             print("first evaluation (queue, store, index load): \(String(format: "%.2f", first)) s")
-            print("re-evaluation after an advisory update: \(String(format: "%.2f", update)) s with \(workers) workers; "
+            print("advisory update: \(revised.advisories) advisories revised, \(revised.epss) EPSS scores moved; \(rebuilt) findings rebuilt, the rest unchanged")
+            print("re-evaluation after the advisory update (from the file landing, through the watcher): \(String(format: "%.2f", update)) s with \(workers) workers; "
                   + "matching and building findings alone: \(String(format: "%.2f", baseline)) s; ratio \(String(format: "%.2f", update / baseline))")
+        }
+    }
+}
+
+extension BenchCommand.ReevaluateBench {
+    /// Revises an advisory database the way a daily update does: one in twenty Debian and PyPI
+    /// advisories gets a new `modified` time and summary, one in twenty EPSS scores moves.
+    static func revise(_ path: String) throws -> (advisories: Int, epss: Int) {
+        let queue = try DatabaseQueue(path: path)
+        return try queue.write { db in
+            let stamp = ISO8601DateFormatter().string(from: Date())
+            try db.execute(sql: """
+                UPDATE advisory SET modified = ?, record = json_set(record, '$.modified', ?, '$.summary', 'Revised by vigil bench reevaluate')
+                WHERE rowid % 20 = 0 AND id IN (SELECT advisory_id FROM affected WHERE family IN ('Debian', 'PyPI'))
+                """, arguments: [stamp, stamp])
+            let advisories = db.changesCount
+            try db.execute(sql: "UPDATE epss SET probability = min(1.0, probability * 1.5 + 0.001) WHERE rowid % 20 = 0")
+            return (advisories, db.changesCount)
         }
     }
 }

@@ -34,11 +34,12 @@ public struct FindingBuilder: Sendable {
         self.cache = cache
     }
 
-    func advisory(_ id: String) throws -> AdvisoryDatabase.Advisory? {
+    func advisory(_ id: String) throws -> KnownAdvisory? {
         if let known = cache?.get(id) { return known }
         guard let advisory = try database.advisories(id: id).first(where: { $0.record.id == id }) else { return nil }
-        cache?.set(id, advisory)
-        return advisory
+        let known = KnownAdvisory(advisory)
+        cache?.set(id, known)
+        return known
     }
 
     /// OSV ecosystems of operating-system distributions: their advisories list CVEs in `related`.
@@ -61,31 +62,87 @@ public struct FindingBuilder: Sendable {
         return out
     }
 
-    struct Entry {
+    struct Entry: Sendable {
         var match: Match
-        var advisory: AdvisoryDatabase.Advisory
+        var known: KnownAdvisory
+        /// The match is a distribution's package (its advisory's `related` CVEs count).
+        var distribution: Bool
+        var advisory: AdvisoryDatabase.Advisory { known.advisory }
     }
+
+    /// One finding's matches, grouped but not yet built: its ARN and a fingerprint of everything
+    /// the finding is made from (the resource, each package and fixed version, each advisory's id
+    /// and `modified` time, the vulnerability's KEV and EPSS data, this builder's revision). A
+    /// re-evaluation compares fingerprints and builds only the findings that changed.
+    public struct Pending: Sendable {
+        public let vulnerabilityID: String
+        public let findingArn: String
+        public let fingerprint: String
+        let entries: [Entry]
+    }
+
+    /// Bumped whenever `finding(_:context:)` would build a different document from the same
+    /// facts, so stored findings are rebuilt once after an upgrade.
+    static let revision = "1"
 
     /// The findings for one resource's matches.
     public func findings(for matches: [Match], context: Context) throws -> [Finding] {
-        var advisories: [String: AdvisoryDatabase.Advisory] = [:]
+        try pending(for: matches, context: context).map { finding($0, context: context) }
+    }
+
+    /// One resource's matches grouped by vulnerability, in the order the vulnerabilities were
+    /// first matched.
+    public func pending(for matches: [Match], context: Context) throws -> [Pending] {
+        var advisories: [String: KnownAdvisory] = [:]
+        var distributions: [String: Bool] = [:]
         var groups: [String: [Entry]] = [:]
         var order: [String] = []
         for match in matches {
             if advisories[match.advisoryID] == nil {
-                guard let advisory = try advisory(match.advisoryID) else { continue }
-                advisories[match.advisoryID] = advisory
+                guard let known = try advisory(match.advisoryID) else { continue }
+                advisories[match.advisoryID] = known
             }
-            let advisory = advisories[match.advisoryID]!
-            let distribution = Self.distributions.contains(Ecosystem(match.ecosystem).name)
-            var ids = Self.vulnerabilityIDs(advisory.record, distribution: distribution)
-            if ids.isEmpty { ids = [advisory.record.id] }
-            for id in ids {
+            let known = advisories[match.advisoryID]!
+            let distribution = distributions[match.ecosystem] ?? {
+                let answer = Self.distributions.contains(Ecosystem(match.ecosystem).name)
+                distributions[match.ecosystem] = answer
+                return answer
+            }()
+            for id in known.findingIDs(distribution: distribution) {
                 if groups[id] == nil { order.append(id) }
-                groups[id, default: []].append(Entry(match: match, advisory: advisory))
+                groups[id, default: []].append(Entry(match: match, known: known, distribution: distribution))
             }
         }
-        return order.map { finding(id: $0, entries: groups[$0]!, context: context) }
+        let resource = String(decoding: (try? Self.encoder.encode(context.resource)) ?? Data(), as: UTF8.self)
+        return order.map { id in
+            let entries = groups[id]!
+            var print = Fingerprint()
+            print.add(Self.revision, resource, id)
+            for entry in entries {
+                let (m, p) = (entry.match, entry.match.package)
+                print.add(m.advisoryID, entry.known.advisory.record.modified, m.ecosystem, m.fixedVersion ?? "-")
+                print.add(p.name, p.version, p.path, p.layer ?? "-", p.architecture ?? "-", p.packageManager.rawValue)
+                for kev in entry.known.advisory.kev where kev.cve == id { print.add("kev", kev.dateAdded) }
+                for epss in entry.known.advisory.epss where epss.cve == id { print.add("epss", "\(epss.probability)") }
+            }
+            return Pending(vulnerabilityID: id, findingArn: Self.findingArn(context: context, vulnerabilityID: id), fingerprint: print.value, entries: entries)
+        }
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    /// A finding's ARN: stable for the same (account, resource, vulnerability).
+    static func findingArn(context: Context, vulnerabilityID: String) -> String {
+        "arn:aws:inspector2:\(context.region):\(context.accountID):finding/\(findingID(context.resource.id, vulnerabilityID))"
+    }
+
+    /// The finding a pending group stands for.
+    public func finding(_ pending: Pending, context: Context) -> Finding {
+        finding(id: pending.vulnerabilityID, entries: pending.entries, context: context)
     }
 
     func finding(id: String, entries: [Entry], context: Context) -> Finding {
@@ -106,12 +163,14 @@ public struct FindingBuilder: Sendable {
             let (p, fixed, _) = packages[key]!
             return Self.vulnerablePackage(p, fixed: fixed)
         }
-        let records = uniqueRecords(entries)
+        let knowns = uniqueRecords(entries)
+        let records = knowns.map(\.advisory)
         let primary = records.first { $0.record.id == id } ?? records[0]
         var related: [String] = []
-        for advisory in records {
-            let distribution = entries.contains { $0.advisory.record.id == advisory.record.id && Self.distributions.contains(Ecosystem($0.match.ecosystem).name) }
-            for other in [advisory.record.id] + Self.vulnerabilityIDs(advisory.record, distribution: distribution) + (advisory.record.aliases ?? [])
+        for known in knowns {
+            let advisory = known.advisory
+            let distribution = entries.contains { $0.known === known && $0.distribution }
+            for other in [advisory.record.id] + known.cves(distribution: distribution) + (advisory.record.aliases ?? [])
             where other != id && !related.contains(other) {
                 related.append(other)
             }
@@ -137,7 +196,7 @@ public struct FindingBuilder: Sendable {
         let description = (primary.record.details?.isEmpty == false ? primary.record.details : primary.record.summary) ?? "\(id) affects \(names.joined(separator: ", "))."
         let references = records.flatMap { ($0.record.references ?? []).map(\.url) }
         return Finding(
-            findingArn: "arn:aws:inspector2:\(context.region):\(context.accountID):finding/\(Self.findingID(context.resource.id, id))",
+            findingArn: Self.findingArn(context: context, vulnerabilityID: id),
             awsAccountId: context.accountID,
             description: String(description.prefix(1024)),
             title: "\(id) - \(names.joined(separator: ", "))",
@@ -167,9 +226,9 @@ public struct FindingBuilder: Sendable {
         )
     }
 
-    func uniqueRecords(_ entries: [Entry]) -> [AdvisoryDatabase.Advisory] {
-        var seen = Set<String>()
-        return entries.compactMap { seen.insert($0.advisory.record.id).inserted ? $0.advisory : nil }
+    func uniqueRecords(_ entries: [Entry]) -> [KnownAdvisory] {
+        var seen = Set<ObjectIdentifier>()
+        return entries.compactMap { seen.insert(ObjectIdentifier($0.known)).inserted ? $0.known : nil }
     }
 
     /// A distribution's or ecosystem's own rating: GitHub's `database_specific.severity`, Ubuntu's
@@ -234,22 +293,73 @@ public struct FindingBuilder: Sendable {
 
     /// A stable finding id from the resource and the vulnerability.
     static func findingID(_ resource: String, _ vulnerability: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in "\(resource)\u{0}\(vulnerability)".utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
+        // The same bytes as ever (resource, NUL, vulnerability): ARNs must not change across versions.
+        var print = Fingerprint()
+        for byte in "\(resource)\u{0}\(vulnerability)".utf8 { print.bytes(byte) }
+        return Fingerprint.hex(print.hash) + Fingerprint.hex(print.hash.byteSwapped ^ 0x9e37_79b9_7f4a_7c15)
+    }
+}
+
+/// FNV-1a over strings, each followed by a separator byte: stable across processes and builds
+/// (Swift's `Hasher` is seeded per process), for ids and change detection, not for security.
+struct Fingerprint {
+    private(set) var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    mutating func bytes(_ byte: UInt8) {
+        hash ^= UInt64(byte)
+        hash = hash &* 0x100_0000_01b3
+    }
+
+    mutating func add(_ parts: String...) {
+        for part in parts {
+            for byte in part.utf8 { bytes(byte) }
+            bytes(0x1f)
         }
-        return String(format: "%016llx", hash) + String(format: "%016llx", hash.byteSwapped ^ 0x9e37_79b9_7f4a_7c15)
+    }
+
+    var value: String { Self.hex(hash) }
+
+    /// Sixteen lower-case hex digits (what `%016llx` gives, without Foundation's formatter).
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    static func hex(_ value: UInt64) -> String {
+        String(unsafeUninitializedCapacity: 16) { buffer in
+            for k in 0..<16 { buffer[k] = digits[Int((value >> (60 - 4 * UInt64(k))) & 0xf)] }
+            return 16
+        }
+    }
+}
+
+/// A decoded advisory with the CVEs it stands for worked out once (one reference shared by every
+/// finding that cites it).
+final class KnownAdvisory: Sendable {
+    let advisory: AdvisoryDatabase.Advisory
+    /// `vulnerabilityIDs` without and with the `related` CVEs of a distribution's advisory.
+    let plain: [String]
+    let withRelated: [String]
+
+    init(_ advisory: AdvisoryDatabase.Advisory) {
+        self.advisory = advisory
+        plain = FindingBuilder.vulnerabilityIDs(advisory.record, distribution: false)
+        withRelated = FindingBuilder.vulnerabilityIDs(advisory.record, distribution: true)
+    }
+
+    func cves(distribution: Bool) -> [String] { distribution ? withRelated : plain }
+
+    /// The findings a match gives: one per CVE, or the advisory's own id when it names none.
+    func findingIDs(distribution: Bool) -> [String] {
+        let ids = cves(distribution: distribution)
+        return ids.isEmpty ? [advisory.record.id] : ids
     }
 }
 
 /// Decoded advisories by id, shared by the threads evaluating resources against one database.
 public final class AdvisoryCache: @unchecked Sendable {
-    private var advisories: [String: AdvisoryDatabase.Advisory] = [:]
+    private var advisories: [String: KnownAdvisory] = [:]
     private let lock = NSLock()
 
     public init() {}
 
-    func get(_ id: String) -> AdvisoryDatabase.Advisory? { lock.withLock { advisories[id] } }
-    func set(_ id: String, _ advisory: AdvisoryDatabase.Advisory) { lock.withLock { advisories[id] = advisory } }
+    func get(_ id: String) -> KnownAdvisory? { lock.withLock { advisories[id] } }
+    func set(_ id: String, _ advisory: KnownAdvisory) { lock.withLock { advisories[id] = advisory } }
 }

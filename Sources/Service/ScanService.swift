@@ -161,40 +161,68 @@ public final class ScanService: Sendable {
     /// Matches a resource's stored inventory and reconciles its findings (one transaction). With its
     /// resource type disabled, its findings close; with no advisory data yet, it waits in
     /// PENDING_INITIAL_SCAN (the watcher queues it again when data arrives).
+    ///
+    /// Only what changed is built and written: a finding whose fingerprint (what it is made from)
+    /// is the one stored, and which is still open, just has its last observation moved; the rest
+    /// are built, reconciled with their stored documents and rewritten.
     public func evaluate(account: String, region: String, resourceID: String) throws {
         guard let document = try store.inventory(account: account, region: region, resourceID: resourceID) else { return }
         let record = try JSONDecoder().decode(ResourceRecord.self, from: Data(document.utf8))
         let previous = try store.resource(account: account, region: region, resourceID: resourceID)?.document
-        let existing = try store.findings(account: account, region: region, resourceID: resourceID).map {
-            try JSONDecoder().decode(Finding.self, from: Data($0.document.utf8))
-        }
         let now = Date()
         let enabled = try store.status(account: account, region: region)[Self.scanSwitch(record.coverageType)] == "ENABLED"
-        var findings: [Finding]
+        var findings: [Finding] = []
+        var fingerprints: [String: String] = [:]
+        var observedAt: Double? = nil
         let status: (String, String)
         var scanned: Date? = nil
         if !enabled {
-            findings = Reconciler.closeAll(existing, now: now)
+            findings = Reconciler.closeAll(try Self.decode(store.findings(account: account, region: region, resourceID: resourceID)), now: now)
             status = ("INACTIVE", "PENDING_DISABLE")
         } else if let (database, index, cache) = try advisories.current() {
             let matches = try Matcher(database: database, index: index).matches(record.inventory.packages).matches
-            let fresh = try FindingBuilder(database: database, cache: cache).findings(
-                for: matches, context: .init(resource: record.resource, accountID: account, region: region, now: now))
-            findings = Reconciler.reconcile(existing: existing, fresh: fresh, now: now)
+            let builder = FindingBuilder(database: database, cache: cache)
+            let context = FindingBuilder.Context(resource: record.resource, accountID: account, region: region, now: now)
+            let pending = try builder.pending(for: matches, context: context)
+            let states = try store.findingStates(account: account, region: region, resourceID: resourceID)
+            let stored = Dictionary(states.map { ($0.arn, $0) }, uniquingKeysWith: { a, _ in a })
+            let present = Set(pending.map(\.findingArn))
+            let rebuild = pending.filter { p in
+                guard let old = stored[p.findingArn] else { return true }
+                return old.status == "CLOSED" || old.fingerprint != p.fingerprint
+            }
+            let rebuilt = Set(rebuild.map(\.findingArn))
+            // The stored findings that change: rebuilt ones, and open ones no longer present.
+            let involved = states.filter { rebuilt.contains($0.arn) || (!present.contains($0.arn) && $0.status != "CLOSED") }.map(\.arn)
+            findings = Reconciler.reconcile(existing: try Self.decode(store.findings(arns: involved)),
+                                            fresh: rebuild.map { builder.finding($0, context: context) }, now: now)
+            for p in pending { fingerprints[p.findingArn] = p.fingerprint }
+            for old in states where fingerprints[old.arn] == nil { fingerprints[old.arn] = old.fingerprint }
+            observedAt = now.timeIntervalSince1970.rounded()
             status = ("ACTIVE", record.inventory.operatingSystem == nil && record.coverageType == "AWS_EC2_INSTANCE" ? "UNSUPPORTED_OS" : "SUCCESSFUL")
             scanned = now
         } else {
-            findings = []
             status = ("ACTIVE", "PENDING_INITIAL_SCAN")
         }
         let stored = try findings.map { f in
             ServiceStore.StoredFinding(arn: f.findingArn, accountID: account, region: region, resourceID: resourceID, resourceType: record.coverageType,
                                        vulnerabilityID: f.packageVulnerabilityDetails?.vulnerabilityId ?? "", severity: f.severity, status: f.status,
-                                       document: String(decoding: try Self.encoder.encode(f), as: UTF8.self))
+                                       document: String(decoding: try Self.encoder.encode(f), as: UTF8.self),
+                                       fingerprint: fingerprints[f.findingArn], lastObservedAt: f.lastObservedAt)
         }
         let coverage = try coverageDocument(record, account: account, status: status, lastScannedAt: scanned, previous: previous)
         try store.record(resource: .init(accountID: account, region: region, resourceID: resourceID, resourceType: record.coverageType, document: coverage),
-                         findings: stored, inventory: nil)
+                         findings: stored, inventory: nil, observedAt: observedAt)
+    }
+
+    /// Stored findings decoded, with the last observation the store keeps beside each document.
+    static func decode(_ stored: [ServiceStore.StoredFinding]) throws -> [Finding] {
+        let decoder = JSONDecoder()
+        return try stored.map { s in
+            var finding = try decoder.decode(Finding.self, from: Data(s.document.utf8))
+            if let last = s.lastObservedAt { finding.lastObservedAt = last }
+            return finding
+        }
     }
 
     /// The inspector2 `CoveredResource` JSON for a record.

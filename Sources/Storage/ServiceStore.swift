@@ -25,7 +25,8 @@ public final class ServiceStore: @unchecked Sendable {
 
     public static let resourceTypes = ["EC2", "ECR", "LAMBDA", "LAMBDA_CODE", "CODE_REPOSITORY"]
 
-    let queue: DatabaseQueue
+    /// A pool: readers (API calls, workers comparing findings) run beside the one writer.
+    let queue: DatabasePool
     let key: SymmetricKey
 
     public init(dataDirectory: URL) throws {
@@ -49,10 +50,12 @@ public final class ServiceStore: @unchecked Sendable {
         // write-ahead logging lets them read while it writes, and a busy file is waited for.
         var configuration = Configuration()
         configuration.busyMode = .timeout(15)
+        // WAL with synchronous NORMAL: a commit survives the process being killed (the crash test);
+        // only a power loss may drop the last commits, never corrupting the file.
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
-        queue = try DatabaseQueue(path: dataDirectory.appending(path: "vigil.sqlite").path, configuration: configuration)
+        queue = try DatabasePool(path: dataDirectory.appending(path: "vigil.sqlite").path, configuration: configuration)
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(sql: """
@@ -149,6 +152,19 @@ public final class ServiceStore: @unchecked Sendable {
                     expires_at REAL NOT NULL,
                     registrations_left INTEGER NOT NULL
                 );
+                """)
+        }
+        migrator.registerMigration("v5") { db in
+            // What a re-evaluation needs to leave an unchanged finding alone: a fingerprint of what
+            // it was built from (read through a covering index, never touching the documents), and
+            // the resource's last evaluation. Every open finding of a resource was observed by its
+            // last evaluation (one no longer seen would have closed), so readers take an open
+            // finding's `lastObservedAt` from its resource and its document needs no rewrite.
+            try db.execute(sql: """
+                ALTER TABLE finding ADD COLUMN fingerprint TEXT;
+                ALTER TABLE resource ADD COLUMN observed_at REAL;
+                DROP INDEX finding_by_resource;
+                CREATE INDEX finding_state ON finding (account_id, region, resource_id, finding_arn, status, fingerprint);
                 """)
         }
         try migrator.migrate(queue)
@@ -318,9 +334,19 @@ extension ServiceStore {
         public var severity: String
         public var status: String
         public var document: String
+        /// What the finding was built from (see `FindingBuilder.Pending`); nil for findings written
+        /// without one.
+        public var fingerprint: String?
+        /// An open finding's last observation (its resource's last evaluation), newer than the
+        /// document's own when a re-evaluation found the finding unchanged; readers put it into
+        /// the document. Not written: it is the resource's.
+        public var lastObservedAt: Double?
 
         public init(arn: String, accountID: String, region: String, resourceID: String, resourceType: String,
-                    vulnerabilityID: String, severity: String, status: String, document: String) {
+                    vulnerabilityID: String, severity: String, status: String, document: String,
+                    fingerprint: String? = nil, lastObservedAt: Double? = nil) {
+            self.fingerprint = fingerprint
+            self.lastObservedAt = lastObservedAt
             self.arn = arn
             self.accountID = accountID
             self.region = region
@@ -337,10 +363,7 @@ extension ServiceStore {
     public func putResources(_ resources: [StoredResource]) throws {
         let now = Date().timeIntervalSince1970
         try queue.write { db in
-            for r in resources {
-                try db.execute(sql: "INSERT OR REPLACE INTO resource VALUES (?, ?, ?, ?, ?, ?)",
-                               arguments: [r.accountID, r.region, r.resourceID, r.resourceType, r.document, now])
-            }
+            for r in resources { try Self.write(r, at: now, observedAt: nil, in: db) }
         }
     }
 
@@ -358,11 +381,7 @@ extension ServiceStore {
     public func putFindings(_ findings: [StoredFinding]) throws {
         let now = Date().timeIntervalSince1970
         try queue.write { db in
-            for f in findings {
-                try db.execute(sql: "INSERT OR REPLACE INTO finding VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                               arguments: [f.arn, f.accountID, f.region, f.resourceID, f.resourceType, f.vulnerabilityID,
-                                           f.severity, f.status, now, f.document])
-            }
+            try Self.write(findings, at: now, in: db)
         }
     }
 
@@ -370,11 +389,13 @@ extension ServiceStore {
     public func findings(account: String, region: String) throws -> [StoredFinding] {
         try queue.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT finding_arn, resource_id, resource_type, vulnerability_id, severity, status, document
-                FROM finding WHERE account_id = ? AND region = ? ORDER BY finding_arn
+                SELECT f.finding_arn, f.resource_id, f.resource_type, f.vulnerability_id, f.severity, f.status, f.document, f.fingerprint,
+                       \(Self.lastObserved)
+                FROM finding f LEFT JOIN resource r USING (account_id, region, resource_id)
+                WHERE f.account_id = ? AND f.region = ? ORDER BY f.finding_arn
                 """, arguments: [account, region]).map {
                 StoredFinding(arn: $0[0], accountID: account, region: region, resourceID: $0[1], resourceType: $0[2],
-                              vulnerabilityID: $0[3], severity: $0[4], status: $0[5], document: $0[6])
+                              vulnerabilityID: $0[3], severity: $0[4], status: $0[5], document: $0[6], fingerprint: $0[7], lastObservedAt: $0[8])
             }
         }
     }
@@ -490,26 +511,74 @@ extension ServiceStore {
     public func findings(account: String, region: String, resourceID: String) throws -> [StoredFinding] {
         try queue.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT finding_arn, resource_type, vulnerability_id, severity, status, document
-                FROM finding WHERE account_id = ? AND region = ? AND resource_id = ? ORDER BY finding_arn
+                SELECT f.finding_arn, f.resource_type, f.vulnerability_id, f.severity, f.status, f.document, f.fingerprint, \(Self.lastObserved)
+                FROM finding f LEFT JOIN resource r USING (account_id, region, resource_id)
+                WHERE f.account_id = ? AND f.region = ? AND f.resource_id = ? ORDER BY f.finding_arn
                 """, arguments: [account, region, resourceID]).map {
                 StoredFinding(arn: $0[0], accountID: account, region: region, resourceID: resourceID, resourceType: $0[1],
-                              vulnerabilityID: $0[2], severity: $0[3], status: $0[4], document: $0[5])
+                              vulnerabilityID: $0[2], severity: $0[3], status: $0[4], document: $0[5], fingerprint: $0[6], lastObservedAt: $0[7])
             }
         }
     }
 
+    /// A resource's findings without their documents: what a re-evaluation compares against.
+    public func findingStates(account: String, region: String, resourceID: String) throws -> [(arn: String, status: String, fingerprint: String?)] {
+        try queue.read { db in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT finding_arn, status, fingerprint FROM finding WHERE account_id = ? AND region = ? AND resource_id = ?"),
+                             arguments: [account, region, resourceID]).map { ($0[0], $0[1], $0[2]) }
+        }
+    }
+
+    /// Some findings by ARN (every status), with their documents.
+    public func findings(arns: [String]) throws -> [StoredFinding] {
+        guard !arns.isEmpty else { return [] }
+        return try queue.read { db in
+            try arns.compactMap { arn in
+                try Row.fetchOne(db.cachedStatement(sql: """
+                    SELECT f.account_id, f.region, f.resource_id, f.resource_type, f.vulnerability_id, f.severity, f.status, f.document,
+                           f.fingerprint, \(Self.lastObserved)
+                    FROM finding f LEFT JOIN resource r USING (account_id, region, resource_id) WHERE f.finding_arn = ?
+                    """), arguments: [arn]).map {
+                    StoredFinding(arn: arn, accountID: $0[0], region: $0[1], resourceID: $0[2], resourceType: $0[3], vulnerabilityID: $0[4],
+                                  severity: $0[5], status: $0[6], document: $0[7], fingerprint: $0[8], lastObservedAt: $0[9])
+                }
+            }
+        }
+    }
+
+    /// An open finding's last observation: its resource's last evaluation (nil for findings
+    /// written without one; readers then keep the document's).
+    static let lastObserved = "CASE WHEN f.status != 'CLOSED' THEN r.observed_at END"
+
+    static func write(_ findings: [StoredFinding], at now: Double, in db: Database) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO finding (finding_arn, account_id, region, resource_id, resource_type, vulnerability_id, severity, status,
+                                            updated_at, document, fingerprint)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for f in findings {
+            try statement.execute(arguments: [f.arn, f.accountID, f.region, f.resourceID, f.resourceType, f.vulnerabilityID, f.severity, f.status,
+                                              now, f.document, f.fingerprint])
+        }
+    }
+
+    /// Adds or replaces a resource; its last evaluation is kept unless `observedAt` gives a new one.
+    static func write(_ r: StoredResource, at now: Double, observedAt: Double?, in db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO resource (account_id, region, resource_id, resource_type, document, updated_at, observed_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (account_id, region, resource_id) DO UPDATE SET resource_type = excluded.resource_type, document = excluded.document,
+                updated_at = excluded.updated_at, observed_at = coalesce(excluded.observed_at, resource.observed_at)
+            """).execute(arguments: [r.accountID, r.region, r.resourceID, r.resourceType, r.document, now, observedAt])
+    }
+
     /// Writes a resource, its findings and (optionally) its inventory in one transaction, so a crash
-    /// never leaves half a scan.
-    public func record(resource: StoredResource, findings: [StoredFinding], inventory: String?) throws {
+    /// never leaves half a scan. `observedAt` is the time of an evaluation: every finding of the
+    /// resource left open was observed then, including those not rewritten.
+    public func record(resource: StoredResource, findings: [StoredFinding], inventory: String?, observedAt: Double? = nil) throws {
         let now = Date().timeIntervalSince1970
         try queue.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO resource VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [resource.accountID, resource.region, resource.resourceID, resource.resourceType, resource.document, now])
-            for f in findings {
-                try db.execute(sql: "INSERT OR REPLACE INTO finding VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                               arguments: [f.arn, f.accountID, f.region, f.resourceID, f.resourceType, f.vulnerabilityID, f.severity, f.status, now, f.document])
-            }
+            try Self.write(resource, at: now, observedAt: observedAt, in: db)
+            try Self.write(findings, at: now, in: db)
             if let inventory {
                 try db.execute(sql: "INSERT OR REPLACE INTO inventory VALUES (?, ?, ?, ?, ?)",
                                arguments: [resource.accountID, resource.region, resource.resourceID, inventory, now])

@@ -134,7 +134,9 @@ import TestSupport
         #expect(coverage.count == 1 && coverage.first?["resourceType"] as? String == "AWS_EC2_INSTANCE")
         #expect((coverage.first?["resourceId"] as? String)?.range(of: "^i-[0-9a-f]{17}$", options: .regularExpression) != nil)
 
-        // zlib1g removed: its findings close; openssl's stay, same ARN, same first observation.
+        // zlib1g removed: its findings close; openssl's stay, same ARN, same first observation,
+        // observed again (a second later: times are in whole seconds) but not updated.
+        Thread.sleep(forTimeInterval: 1.1)
         try ScratchDirectory.write(openssl + "\n", to: "var/lib/dpkg/status", in: root)
         try agent()
         let second = try Self.waitFor("zlib's findings closing", { try Self.findings(server) }, until: { findings in
@@ -145,6 +147,12 @@ import TestSupport
             #expect(finding["status"] as? String == "ACTIVE")
             let arn = finding["findingArn"] as? String ?? ""
             #expect((before[arn]?["firstObservedAt"] as? Double) == (finding["firstObservedAt"] as? Double), "\(arn)")
+            #expect((before[arn]?["updatedAt"] as? Double) == (finding["updatedAt"] as? Double), "\(arn)")
+            #expect((finding["lastObservedAt"] as? Double ?? 0) > (before[arn]?["lastObservedAt"] as? Double ?? .infinity), "\(arn)")
+        }
+        for finding in second where (finding["title"] as? String)?.contains("zlib1g") == true {
+            let arn = finding["findingArn"] as? String ?? ""
+            #expect((before[arn]?["lastObservedAt"] as? Double) == (finding["lastObservedAt"] as? Double), "closed: last observed by the first report")
         }
         #expect(second.count == first.count, "closed findings are kept, not deleted")
         // Silent for longer than --heartbeat-timeout: unmanaged. A running agent's heartbeats bring it back.
