@@ -186,18 +186,34 @@ public struct AdvisoryDatabase: Sendable {
     private func advisory(_ db: Database, id: String) throws -> Advisory? {
         guard let row = try Row.fetchOne(db, sql: "SELECT record, source FROM advisory WHERE id = ?", arguments: [id]) else { return nil }
         let record = try JSONDecoder().decode(OSVRecord.self, from: Data((row["record"] as String).utf8))
+        let (kev, epss) = try exploitation(db, cves: record.cveIDs)
+        return Advisory(record: record, source: row["source"], kev: kev, epss: epss)
+    }
+
+    /// An advisory's `modified` time and its CVEs' KEV and EPSS data, without decoding its record:
+    /// enough to tell that a copy decoded from an earlier database is still current and to bring
+    /// its exploitation data up to date. nil when the advisory is no longer stored.
+    public func revision(id: String, cves: [String]) throws -> (modified: String, kev: [KEVEntry], epss: [EPSSEntry])? {
+        try queue.read { db in
+            guard let modified = try String.fetchOne(db.cachedStatement(sql: "SELECT modified FROM advisory WHERE id = ?"), arguments: [id]) else { return nil }
+            let (kev, epss) = try exploitation(db, cves: cves)
+            return (modified, kev, epss)
+        }
+    }
+
+    private func exploitation(_ db: Database, cves: [String]) throws -> (kev: [KEVEntry], epss: [EPSSEntry]) {
         var kev: [KEVEntry] = []
         var epss: [EPSSEntry] = []
-        for cve in record.cveIDs {
-            if let k = try Row.fetchOne(db, sql: "SELECT * FROM kev WHERE cve = ?", arguments: [cve]) {
+        for cve in cves {
+            if let k = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM kev WHERE cve = ?"), arguments: [cve]) {
                 kev.append(KEVEntry(cve: cve, vendor: k["vendor"], product: k["product"], name: k["name"], dateAdded: k["date_added"],
                                     dueDate: k["due_date"], knownRansomwareCampaignUse: k["ransomware"], requiredAction: k["required_action"]))
             }
-            if let e = try Row.fetchOne(db, sql: "SELECT probability, percentile FROM epss WHERE cve = ?", arguments: [cve]) {
+            if let e = try Row.fetchOne(db.cachedStatement(sql: "SELECT probability, percentile FROM epss WHERE cve = ?"), arguments: [cve]) {
                 epss.append(EPSSEntry(cve: cve, probability: e["probability"], percentile: e["percentile"]))
             }
         }
-        return Advisory(record: record, source: row["source"], kev: kev, epss: epss)
+        return (kev, epss)
     }
 
     /// Counts and feeds for `vigil db status`.

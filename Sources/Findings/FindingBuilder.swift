@@ -36,6 +36,15 @@ public struct FindingBuilder: Sendable {
 
     func advisory(_ id: String) throws -> KnownAdvisory? {
         if let known = cache?.get(id) { return known }
+        // Decoded from the database this one replaced: still current when its `modified` time is
+        // the same; only its KEV and EPSS data are read again.
+        if let cache, let earlier = cache.earlier(id) {
+            if let revision = try database.revision(id: id, cves: earlier.advisory.record.cveIDs), revision.modified == earlier.advisory.record.modified {
+                let known = KnownAdvisory(earlier, kev: revision.kev, epss: revision.epss)
+                cache.set(id, known)
+                return known
+            }
+        }
         guard let advisory = try database.advisories(id: id).first(where: { $0.record.id == id }) else { return nil }
         let known = KnownAdvisory(advisory)
         cache?.set(id, known)
@@ -344,6 +353,16 @@ final class KnownAdvisory: Sendable {
         withRelated = FindingBuilder.vulnerabilityIDs(advisory.record, distribution: true)
     }
 
+    /// The same record with current exploitation data.
+    init(_ earlier: KnownAdvisory, kev: [AdvisoryDatabase.KEVEntry], epss: [AdvisoryDatabase.EPSSEntry]) {
+        var advisory = earlier.advisory
+        advisory.kev = kev
+        advisory.epss = epss
+        self.advisory = advisory
+        plain = earlier.plain
+        withRelated = earlier.withRelated
+    }
+
     func cves(distribution: Bool) -> [String] { distribution ? withRelated : plain }
 
     /// The findings a match gives: one per CVE, or the advisory's own id when it names none.
@@ -356,9 +375,17 @@ final class KnownAdvisory: Sendable {
 /// Decoded advisories by id, shared by the threads evaluating resources against one database.
 public final class AdvisoryCache: @unchecked Sendable {
     private var advisories: [String: KnownAdvisory] = [:]
+    /// What the cache of the database this one replaced held (a copy, so caches never chain).
+    private let previous: [String: KnownAdvisory]
     private let lock = NSLock()
 
-    public init() {}
+    /// - Parameter previous: the cache of the database being replaced; its advisories are reused
+    ///   where their `modified` time did not change.
+    public init(previous: AdvisoryCache? = nil) {
+        self.previous = previous.map { earlier in earlier.lock.withLock { earlier.advisories } } ?? [:]
+    }
+
+    func earlier(_ id: String) -> KnownAdvisory? { previous[id] }
 
     func get(_ id: String) -> KnownAdvisory? { lock.withLock { advisories[id] } }
     func set(_ id: String, _ advisory: KnownAdvisory) { lock.withLock { advisories[id] = advisory } }

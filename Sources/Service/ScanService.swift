@@ -281,7 +281,7 @@ public final class ScanService: Sendable {
         }
     }
 
-    /// Every two seconds: when `advisories.sqlite` was replaced (an update or import), every stored
+    /// Twice a second (a stat of one file): when `advisories.sqlite` was replaced (an update or import), every stored
     /// inventory is queued for evaluation against it.
     func watchAdvisories() async {
         while !Task.isCancelled {
@@ -297,7 +297,7 @@ public final class ScanService: Sendable {
             } catch {
                 logger.error("advisory database unreadable", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: .seconds(2))
+            try? await Task.sleep(for: .milliseconds(500))
         }
     }
 }
@@ -339,7 +339,8 @@ final class AdvisoryState: @unchecked Sendable {
         let database = try AdvisoryDatabase(path: path)
         let index = AffectedIndex()
         try index.preload(database)
-        lock.withLock { opened = (database, index, AdvisoryCache(), now) }
+        // Advisories decoded for the old file are reused where the new one did not revise them.
+        lock.withLock { opened = (database, index, AdvisoryCache(previous: opened?.cache), now) }
         return true
     }
 

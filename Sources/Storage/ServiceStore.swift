@@ -550,11 +550,15 @@ extension ServiceStore {
     /// written without one; readers then keep the document's).
     static let lastObserved = "CASE WHEN f.status != 'CLOSED' THEN r.observed_at END"
 
+    /// Adds or updates findings (updated in place: index entries move only when their columns do).
     static func write(_ findings: [StoredFinding], at now: Double, in db: Database) throws {
         let statement = try db.cachedStatement(sql: """
-            INSERT OR REPLACE INTO finding (finding_arn, account_id, region, resource_id, resource_type, vulnerability_id, severity, status,
-                                            updated_at, document, fingerprint)
+            INSERT INTO finding (finding_arn, account_id, region, resource_id, resource_type, vulnerability_id, severity, status,
+                                 updated_at, document, fingerprint)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (finding_arn) DO UPDATE SET account_id = excluded.account_id, region = excluded.region, resource_id = excluded.resource_id,
+                resource_type = excluded.resource_type, vulnerability_id = excluded.vulnerability_id, severity = excluded.severity,
+                status = excluded.status, updated_at = excluded.updated_at, document = excluded.document, fingerprint = excluded.fingerprint
             """)
         for f in findings {
             try statement.execute(arguments: [f.arn, f.accountID, f.region, f.resourceID, f.resourceType, f.vulnerabilityID, f.severity, f.status,
