@@ -171,6 +171,18 @@ final class GroupResults: @unchecked Sendable {
     func get(_ k: Int) -> ([Matcher.Hit], [String]) { lock.withLock { storage[k] } }
 }
 
+/// Candidate lists prepared on several threads.
+final class PreparedLists: @unchecked Sendable {
+    private var storage: [[Candidate]]
+    private let lock = NSLock()
+
+    init(count: Int) { storage = Array(repeating: [], count: count) }
+
+    func set(_ values: [(Int, [Candidate])]) { lock.withLock { for (k, value) in values { storage[k] = value } } }
+
+    func get(_ k: Int) -> [Candidate] { lock.withLock { storage[k] } }
+}
+
 /// Affected entries held in memory by ecosystem family, their ranges already parsed, loaded on
 /// first use: for a matcher that answers many scans from one open store.
 public final class AffectedIndex: @unchecked Sendable {
@@ -196,8 +208,17 @@ public final class AffectedIndex: @unchecked Sendable {
         if let known = lock.withLock({ families[name] }) { return known }
         var family = Family()
         if let scheme = try? VersionScheme(ecosystem: Ecosystem(name)) {
-            for (key, entries) in try database.allAffected(family: name) {
-                let candidates = entries.map { Candidate($0, scheme: scheme, parseListed: true) }
+            // Read in one pass, then parsed on every core (parsing is most of the load).
+            let all = Array(try database.allAffected(family: name))
+            let prepared = PreparedLists(count: all.count)
+            let chunks = max(1, min(all.count, 64))
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                prepared.set(stride(from: chunk, to: all.count, by: chunks).map { k in
+                    (k, all[k].value.map { Candidate($0, scheme: scheme, parseListed: true) })
+                })
+            }
+            for (k, (key, _)) in all.enumerated() {
+                let candidates = prepared.get(k)
                 family.byName[key] = candidates
                 for candidate in candidates { family.byRelease[candidate.entry.ecosystem, default: [:]][key, default: []].append(candidate) }
             }

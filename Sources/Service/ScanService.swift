@@ -40,6 +40,9 @@ public final class ScanService: Sendable {
     let logger: Logger
     let workers: Int
     let advisories: AdvisoryState
+    /// Stored inventories already decoded (what a re-evaluation of every resource would otherwise
+    /// decode again).
+    let records = RecordCache(packages: 500_000)
     /// How long a leased job may run before another worker takes it over (a worker that died
     /// leaves its job leased until then).
     let lease: TimeInterval
@@ -167,7 +170,7 @@ public final class ScanService: Sendable {
     /// are built, reconciled with their stored documents and rewritten.
     public func evaluate(account: String, region: String, resourceID: String) throws {
         guard let document = try store.inventory(account: account, region: region, resourceID: resourceID) else { return }
-        let record = try JSONDecoder().decode(ResourceRecord.self, from: Data(document.utf8))
+        let record = try records.record("\(account)\u{0}\(region)\u{0}\(resourceID)", document: document)
         let previous = try store.resource(account: account, region: region, resourceID: resourceID)?.document
         let now = Date()
         let enabled = try store.status(account: account, region: region)[Self.scanSwitch(record.coverageType)] == "ENABLED"
@@ -299,6 +302,45 @@ public final class ScanService: Sendable {
             }
             try? await Task.sleep(for: .milliseconds(500))
         }
+    }
+}
+
+/// Decoded resource records by resource, each checked against the stored document it came from (so
+/// a record replaced by a new report is never served stale) and bounded by the number of packages
+/// held: past the bound the least recently used tenth is dropped.
+final class RecordCache: @unchecked Sendable {
+    private var entries: [String: (hash: Int, record: ResourceRecord, packages: Int, used: UInt64)] = [:]
+    private var held = 0
+    private var clock: UInt64 = 0
+    private let limit: Int
+    private let lock = NSLock()
+
+    init(packages limit: Int) { self.limit = limit }
+
+    func record(_ key: String, document: String) throws -> ResourceRecord {
+        let hash = document.hashValue
+        let hit: ResourceRecord? = lock.withLock {
+            guard let entry = entries[key], entry.hash == hash else { return nil }
+            clock += 1
+            entries[key]?.used = clock
+            return entry.record
+        }
+        if let hit { return hit }
+        let record = try JSONDecoder().decode(ResourceRecord.self, from: Data(document.utf8))
+        let packages = record.inventory.packages.count
+        guard packages <= limit / 10 else { return record }
+        lock.withLock {
+            clock += 1
+            if let old = entries.updateValue((hash, record, packages, clock), forKey: key) { held -= old.packages }
+            held += packages
+            if held > limit {
+                for (key, entry) in entries.sorted(by: { $0.value.used < $1.value.used }).prefix(max(1, entries.count / 10)) {
+                    entries[key] = nil
+                    held -= entry.packages
+                }
+            }
+        }
+        return record
     }
 }
 
