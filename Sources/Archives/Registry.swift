@@ -58,6 +58,19 @@ public struct RegistryReference: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(host)/\(repository)" + (digest.map { "@\($0)" } ?? ":\(tag ?? "latest")") }
+
+    /// A reference from its parts (a repository listed by the registry itself).
+    public init(host: String, repository: String, tag: String? = nil, digest: String? = nil) {
+        self.host = host
+        self.repository = repository
+        self.tag = tag
+        self.digest = digest
+    }
+}
+
+/// A registry answered 404 for something it was asked for.
+struct RegistryNotFound: Error {
+    var what: String
 }
 
 /// A Distribution v2 client for one image: manifests (with platform selection), config and layer
@@ -121,6 +134,39 @@ public final class RegistryClient: Sendable {
         throw ImageError("\(reference): indexes nested too deeply")
     }
 
+    /// The registry's repositories (`GET /v2/_catalog`, following `Link` pages), at most `limit`.
+    public func repositories(host: String, limit: Int = 100_000) async throws -> [String] {
+        struct Page: Decodable { var repositories: [String]? }
+        let session = Session(client: self, reference: RegistryReference(host: host, repository: ""))
+        session.notFoundIsAnswer = true
+        return try await session.pages("/v2/_catalog?n=1000", limit: limit) { data in
+            try ImageJSON.decode(Page.self, data, what: "registry \(host): catalog").repositories ?? []
+        }
+    }
+
+    /// A repository's tags (`GET /v2/NAME/tags/list`, following `Link` pages); none when the
+    /// repository is gone.
+    public func tags(host: String, repository: String, limit: Int = 100_000) async throws -> [String] {
+        struct Page: Decodable { var tags: [String]? }
+        let session = Session(client: self, reference: RegistryReference(host: host, repository: repository))
+        session.notFoundIsAnswer = true
+        return try await session.pages("/v2/\(repository)/tags/list?n=1000", limit: limit, missing: []) { data in
+            try ImageJSON.decode(Page.self, data, what: "registry \(host): tags of \(repository)").tags ?? []
+        }
+    }
+
+    /// The digest of the manifest `reference` names now (for a tag, the top-level manifest or
+    /// index it points to); nil when the registry no longer has it.
+    public func manifestDigest(_ reference: RegistryReference) async throws -> String? {
+        let session = Session(client: self, reference: reference)
+        session.notFoundIsAnswer = true
+        do {
+            return try await session.manifest(reference.digest ?? reference.tag ?? "latest").2
+        } catch is RegistryNotFound {
+            return nil
+        }
+    }
+
     /// Requests for one repository, sharing the token a 401 challenge led to.
     final class Session: @unchecked Sendable {
         let client: RegistryClient
@@ -182,6 +228,36 @@ public final class RegistryClient: Sendable {
             return Data(buffer.readBytes(length: buffer.readableBytes) ?? [])
         }
 
+        /// A 404 throws `RegistryNotFound` (a tag or image that is gone is an answer, not a failure).
+        var notFoundIsAnswer = false
+
+        /// Every page of a listing: the next page is the `Link: <…>; rel="next"` target.
+        func pages<T>(_ first: String, limit: Int, missing: [T]? = nil, _ items: (Data) throws -> [T]) async throws -> [T] {
+            var out: [T] = []
+            var path: String? = first
+            while let next = path, out.count < limit {
+                let response: HTTPClientResponse
+                do {
+                    response = try await get(next, accept: ["application/json"])
+                } catch is RegistryNotFound {
+                    if let missing { return missing }
+                    throw ImageError("registry \(reference.host): \(next) was not found (does the registry allow listing?)")
+                }
+                out += try items(try await body(response, limit: 16 << 20, what: next))
+                path = response.headers.first(name: "Link").flatMap(Self.nextPage)
+            }
+            return Array(out.prefix(limit))
+        }
+
+        /// The path of `<…>; rel="next"` in a `Link` header (same host only).
+        static func nextPage(_ link: String) -> String? {
+            guard link.contains("rel=\"next\""), let open = link.firstIndex(of: "<"), let close = link.firstIndex(of: ">"), open < close else { return nil }
+            let target = String(link[link.index(after: open)..<close])
+            if target.hasPrefix("/v2/") { return target }
+            guard let url = URL(string: target), url.path.hasPrefix("/v2/") else { return nil }
+            return url.path + (url.query.map { "?" + $0 } ?? "")
+        }
+
         func get(_ path: String, accept: [String]) async throws -> HTTPClientResponse {
             var challenged = false
             while true {
@@ -200,6 +276,10 @@ public final class RegistryClient: Sendable {
                     _ = try? await response.body.collect(upTo: 1 << 20)
                     try await authenticate(challenge)
                     continue
+                }
+                if response.status == .notFound, notFoundIsAnswer {
+                    _ = try? await response.body.collect(upTo: 1 << 20)
+                    throw RegistryNotFound(what: path)
                 }
                 guard (200..<300).contains(Int(response.status.code)) else {
                     let text = (try? await body(response, limit: 64 << 10, what: path)).map { String(decoding: $0.prefix(300), as: UTF8.self) } ?? ""

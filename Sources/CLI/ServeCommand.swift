@@ -25,6 +25,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("job-lease"), help: "Seconds before a job whose worker stopped (a crash) is run again.") var jobLease = 120.0
     @Option(name: .customLong("heartbeat-timeout"), help: "Seconds without an agent heartbeat before its host is UNMANAGED_EC2_INSTANCE.")
     var heartbeatTimeout = 1800.0
+    @Option(name: .customLong("registry-sync-interval"), help: "Seconds between listings of every registry's repositories and tags (0: only when a registry is added).")
+    var registrySyncInterval = 3600.0
     @Option(name: .customLong("db-update-interval"), help: "Hours between advisory updates in the background, the first at once when there is no data (0: never).")
     var dbUpdateInterval = 6.0
     @Option(name: .customLong("osv-base"), help: "OSV bucket or mirror for the background updates.") var osvBase = AdvisoryUpdater.defaultOSVBase?.absoluteString ?? ""
@@ -55,7 +57,7 @@ struct ServeCommand: AsyncParsableCommand {
                        dbUpdateInterval * 3600)
         }
         let service = ScanService(store: store, dataDirectory: data.url, workers: workers, lease: jobLease, heartbeatTimeout: heartbeatTimeout,
-                                  updates: updates, logger: logger)
+                                  registrySyncInterval: registrySyncInterval > 0 ? registrySyncInterval : nil, updates: updates, logger: logger)
         try await VigilServer.run(host: host, port: port, store: store, service: service, logger: logger) { bound in
             StandardStreams.error("vigil: serving inspector2 on http://\(host):\(bound) (data in \(data.url.path))")
         }

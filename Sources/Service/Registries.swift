@@ -64,6 +64,8 @@ extension ScanService {
                                     sealedPassword: try r.password.map { try store.seal($0).base64EncodedString() },
                                     include: r.include ?? ["*"], exclude: r.exclude ?? [], tokenHash: Self.hash(token))
         try store.setSetting(account: "", region: "", name: Self.settingName(r.name), value: String(decoding: try Self.encoder.encode(record), as: UTF8.self))
+        // What the registry already holds is found by listing it, now and then on the schedule.
+        try enqueueRegistrySync(r.name)
         return token
     }
 
@@ -80,6 +82,115 @@ extension ScanService {
         var digest: String
         var tag: String?
         var pushedAt: Double
+        /// Every tag naming the image (a listing); a push names one in `tag`.
+        var tags: [String]? = nil
+    }
+
+    struct RegistrySyncPayload: Codable {
+        var registry: String
+    }
+
+    /// Queues a listing of one registry (once: a listing already queued is not queued again).
+    public func enqueueRegistrySync(_ name: String) throws {
+        let payload = String(decoding: try Self.encoder.encode(RegistrySyncPayload(registry: name)), as: UTF8.self)
+        try store.enqueue(kind: "sync-registry", key: "sync-registry:\(name)", payload: payload)
+    }
+
+    /// Every registry's name.
+    func registryNames() throws -> [String] {
+        try store.settings(account: "", region: "", prefix: "registry:").keys.map { String($0.dropFirst("registry:".count)) }.sorted()
+    }
+
+    func client(_ record: RegistryRecord) throws -> RegistryClient {
+        var options = RegistryOptions()
+        options.insecure = record.insecure
+        options.dockerConfig = nil
+        options.username = record.username
+        options.password = try record.sealedPassword.flatMap { Data(base64Encoded: $0) }.map { try store.unseal($0) }
+        return try RegistryClient(options: options)
+    }
+
+    static func host(_ record: RegistryRecord) -> String {
+        URL(string: record.url).map { url in url.port.map { "\(url.host ?? ""):\($0)" } ?? (url.host ?? "") } ?? record.url
+    }
+
+    /// A covered image's `resourceMetadata`.
+    static func imageMetadata(repository: String, tags: [String], pulledAt: Double) -> JSONValue {
+        var image: [String: JSONValue] = ["imagePulledAt": .number(pulledAt)]
+        if !tags.isEmpty { image["tags"] = .array(tags.map { .string($0) }) }
+        return .object(["ecrRepository": .object(["name": .string(repository), "scanFrequency": .string("SCAN_ON_PUSH")]), "ecrImage": .object(image)])
+    }
+
+    /// Lists a registry's watched repositories and their tags (what notifications may have missed:
+    /// images pushed before the registry was added, or while Vigil was down). Images not yet
+    /// covered are queued for scanning; covered images get their current tags (a tag moved or
+    /// deleted); images the registry no longer has leave coverage, their findings closed.
+    func syncRegistry(_ name: String) async throws {
+        guard let record = try registry(name) else { return }
+        let client = try client(record)
+        do {
+            try await syncRegistry(record, client)
+            await client.shutdown()
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+    }
+
+    private func syncRegistry(_ record: RegistryRecord, _ client: RegistryClient) async throws {
+        let host = Self.host(record)
+        // repository → digest → tags, as the registry has them now.
+        var live: [String: [String: Set<String>]] = [:]
+        for repository in try await client.repositories(host: host) where watched(repository, record) {
+            var digests: [String: Set<String>] = [:]
+            for tag in try await client.tags(host: host, repository: repository) {
+                if let digest = try await client.manifestDigest(RegistryReference(host: host, repository: repository, tag: tag)) {
+                    digests[digest, default: []].insert(tag)
+                }
+            }
+            live[repository] = digests
+        }
+        let prefix = "arn:aws:ecr:\(record.region):\(record.account):repository/"
+        var stored: [String: ResourceRecord] = [:]
+        for key in try store.inventoryKeys() where key.account == record.account && key.region == record.region && key.resourceID.hasPrefix(prefix) {
+            guard let document = try store.inventory(account: key.account, region: key.region, resourceID: key.resourceID) else { continue }
+            let r = try records.record("\(key.account)\u{0}\(key.region)\u{0}\(key.resourceID)", document: document)
+            if r.coverageType == "AWS_ECR_CONTAINER_IMAGE", r.resource.details?.awsEcrContainerImage?.registry == record.name { stored[key.resourceID] = r }
+        }
+        let now = Date().timeIntervalSince1970.rounded()
+        for (repository, digests) in live {
+            for (digest, tags) in digests {
+                let arn = prefix + "\(repository)/\(digest)"
+                if let r = stored[arn] {
+                    try retag(r, tags: tags.sorted(), account: record.account, region: record.region)
+                    continue
+                }
+                let payload = ImagePayload(registry: record.name, repository: repository, digest: digest, tag: nil, pushedAt: now, tags: tags.sorted())
+                try store.enqueue(kind: "scan-image", key: "scan-image:\(record.name):\(repository)@\(digest):",
+                                  payload: String(decoding: try Self.encoder.encode(payload), as: UTF8.self))
+            }
+        }
+        for (arn, r) in stored {
+            guard let image = r.resource.details?.awsEcrContainerImage, watched(image.repositoryName, record),
+                  live[image.repositoryName]?[image.imageHash] == nil else { continue }
+            if try await client.manifestDigest(RegistryReference(host: host, repository: image.repositoryName, digest: image.imageHash)) != nil {
+                try retag(r, tags: [], account: record.account, region: record.region)
+            } else {
+                try retire(account: record.account, region: record.region, resourceID: arn)
+            }
+        }
+    }
+
+    /// Gives a covered image its current tags (stored and evaluated again: findings name them).
+    func retag(_ r: ResourceRecord, tags: [String], account: String, region: String) throws {
+        guard var image = r.resource.details?.awsEcrContainerImage, (image.imageTags ?? []) != tags else { return }
+        image.imageTags = tags.isEmpty ? nil : tags
+        var record = r
+        record.resource.details?.awsEcrContainerImage = image
+        var pulledAt = Date().timeIntervalSince1970.rounded()
+        if case let .number(value)? = r.metadata?["ecrImage"]?["imagePulledAt"] { pulledAt = value }
+        record.metadata = Self.imageMetadata(repository: image.repositoryName, tags: tags, pulledAt: pulledAt)
+        try submit(record, account: account, region: region)
     }
 
     static let manifestTypes: Set<String> = [
@@ -139,13 +250,8 @@ extension ScanService {
     /// image and its repository, and evaluates the image.
     func scanImage(_ p: ImagePayload) async throws {
         guard let record = try registry(p.registry) else { throw ServiceError("registry \(p.registry) was removed") }
-        var options = RegistryOptions()
-        options.insecure = record.insecure
-        options.dockerConfig = nil
-        options.username = record.username
-        options.password = try record.sealedPassword.flatMap { Data(base64Encoded: $0) }.map { try store.unseal($0) }
-        let client = try RegistryClient(options: options)
-        let host = URL(string: record.url).map { url in url.port.map { "\(url.host ?? ""):\($0)" } ?? (url.host ?? "") } ?? record.url
+        let client = try client(record)
+        let host = Self.host(record)
         let scratch = dataDirectory.appending(path: "scratch")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         let scanned: ImageInventory
@@ -160,7 +266,7 @@ extension ScanService {
         }
         let arn = "arn:aws:ecr:\(record.region):\(record.account):repository/\(p.repository)/\(p.digest)"
         // Tags accumulate over pushes of the same digest.
-        var tags = Set(p.tag.map { [$0] } ?? [])
+        var tags = Set(p.tag.map { [$0] } ?? []).union(p.tags ?? [])
         if let previous = try store.inventory(account: record.account, region: record.region, resourceID: arn),
            let old = try? JSONDecoder().decode(ResourceRecord.self, from: Data(previous.utf8)) {
             tags.formUnion(old.resource.details?.awsEcrContainerImage?.imageTags ?? [])
@@ -172,10 +278,8 @@ extension ScanService {
                                     author: scanned.image.author, architecture: scanned.image.architecture, imageHash: p.digest,
                                     registry: record.name, platform: scanned.image.os)))
         let repositoryMetadata: JSONValue = .object(["name": .string(p.repository), "scanFrequency": .string("SCAN_ON_PUSH")])
-        var image: [String: JSONValue] = ["imagePulledAt": .number(Date().timeIntervalSince1970.rounded())]
-        if !sortedTags.isEmpty { image["tags"] = .array(sortedTags.map { .string($0) }) }
         try submit(ResourceRecord(inventory: scanned.inventory, resource: resource, coverageType: "AWS_ECR_CONTAINER_IMAGE",
-                                  metadata: .object(["ecrRepository": repositoryMetadata, "ecrImage": .object(image)])),
+                                  metadata: Self.imageMetadata(repository: p.repository, tags: sortedTags, pulledAt: Date().timeIntervalSince1970.rounded())),
                    account: record.account, region: record.region)
         try evaluate(account: record.account, region: record.region, resourceID: arn)
         // The repository itself is covered too (no packages of its own).

@@ -53,8 +53,12 @@ public final class ScanService: Sendable {
     /// Advisory updates from feeds or mirrors, every `interval` seconds (nil: only by hand).
     let updates: (updater: AdvisoryUpdater, interval: TimeInterval)?
 
+    /// How often every registry is listed (nil: only when it is added).
+    let registrySyncInterval: TimeInterval?
+
     public init(store: ServiceStore, dataDirectory: URL, workers: Int = 2, lease: TimeInterval = 120, heartbeatTimeout: TimeInterval = 1800,
-                updates: (updater: AdvisoryUpdater, interval: TimeInterval)? = nil, logger: Logger) {
+                registrySyncInterval: TimeInterval? = 3600, updates: (updater: AdvisoryUpdater, interval: TimeInterval)? = nil, logger: Logger) {
+        self.registrySyncInterval = registrySyncInterval
         self.updates = updates
         self.lease = lease
         self.heartbeatTimeout = heartbeatTimeout
@@ -78,6 +82,8 @@ public final class ScanService: Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.watchAdvisories() }
             group.addTask { await self.scheduleUpdates() }
+            group.addTask { await self.scheduleRegistrySyncs() }
+            group.addTask { await self.sweepExpired() }
             for n in 0..<workers { group.addTask { await self.work(n) } }
         }
     }
@@ -124,6 +130,9 @@ public final class ScanService: Sendable {
         case "scan-image":
             let payload = try JSONDecoder().decode(ImagePayload.self, from: Data(job.payload.utf8))
             try await scanImage(payload)
+        case "sync-registry":
+            let payload = try JSONDecoder().decode(RegistrySyncPayload.self, from: Data(job.payload.utf8))
+            try await syncRegistry(payload.registry)
         case "scan-function":
             let payload = try JSONDecoder().decode(FunctionPayload.self, from: Data(job.payload.utf8))
             try scanFunction(payload)
@@ -182,6 +191,9 @@ public final class ScanService: Sendable {
         if !enabled {
             findings = Reconciler.closeAll(try Self.decode(store.findings(account: account, region: region, resourceID: resourceID)), now: now)
             status = ("INACTIVE", "PENDING_DISABLE")
+        } else if let ends = try eligibilityEnds(record, account: account, region: region), ends <= now.timeIntervalSince1970 {
+            findings = Reconciler.closeAll(try Self.decode(store.findings(account: account, region: region, resourceID: resourceID)), now: now)
+            status = ("INACTIVE", "SCAN_ELIGIBILITY_EXPIRED")
         } else if let (database, index, cache) = try advisories.current() {
             let matches = try Matcher(database: database, index: index).matches(record.inventory.packages).matches
             let builder = FindingBuilder(database: database, cache: cache)
@@ -225,6 +237,73 @@ public final class ScanService: Sendable {
             var finding = try decoder.decode(Finding.self, from: Data(s.document.utf8))
             if let last = s.lastObservedAt { finding.lastObservedAt = last }
             return finding
+        }
+    }
+
+    /// When a resource stops being scanned, as Inspector decides it: an image `rescanDuration` (the
+    /// account's ECR configuration; LIFETIME: never) after its push, a function 90 days after its
+    /// last update. nil: never.
+    func eligibilityEnds(_ record: ResourceRecord, account: String, region: String) throws -> Double? {
+        switch record.coverageType {
+        case "AWS_ECR_CONTAINER_IMAGE":
+            guard let pushed = record.resource.details?.awsEcrContainerImage?.pushedAt else { return nil }
+            var duration = "LIFETIME"
+            if let setting = try store.setting(account: account, region: region, name: "ecrConfiguration"),
+               let saved = try? JSONSerialization.jsonObject(with: Data(setting.value.utf8)) as? [String: Any], let value = saved["rescanDuration"] as? String {
+                duration = value
+            }
+            let days: [String: Double] = ["DAYS_14": 14, "DAYS_30": 30, "DAYS_60": 60, "DAYS_90": 90, "DAYS_180": 180]
+            return days[duration].map { pushed + $0 * 86_400 }
+        case "AWS_LAMBDA_FUNCTION":
+            return record.resource.details?.awsLambdaFunction?.lastModifiedAt.map { $0 + 90 * 86_400 }
+        default:
+            return nil
+        }
+    }
+
+    /// A resource leaves coverage (a deleted image): its findings close and its coverage and
+    /// inventory are removed, in one transaction.
+    public func retire(account: String, region: String, resourceID: String) throws {
+        let closed = Reconciler.closeAll(try Self.decode(store.findings(account: account, region: region, resourceID: resourceID)), now: Date())
+        let resourceType = try store.resource(account: account, region: region, resourceID: resourceID)?.resourceType ?? ""
+        try store.remove(account: account, region: region, resourceID: resourceID, closing: try closed.map { f in
+            ServiceStore.StoredFinding(arn: f.findingArn, accountID: account, region: region, resourceID: resourceID, resourceType: resourceType,
+                                       vulnerabilityID: f.packageVulnerabilityDetails?.vulnerabilityId ?? "", severity: f.severity, status: f.status,
+                                       document: String(decoding: try Self.encoder.encode(f), as: UTF8.self))
+        })
+    }
+
+    /// Every `registrySyncInterval`: every registry is listed.
+    func scheduleRegistrySyncs() async {
+        guard let interval = registrySyncInterval else { return }
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(interval))
+            do {
+                for name in try registryNames() { try enqueueRegistrySync(name) }
+            } catch {
+                logger.error("registry listing not queued", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Every ten minutes: resources whose scan eligibility ended are evaluated (and so leave
+    /// scanning: their findings close, their coverage says SCAN_ELIGIBILITY_EXPIRED).
+    func sweepExpired() async {
+        while !Task.isCancelled {
+            do {
+                let now = Date().timeIntervalSince1970
+                for key in try store.inventoryKeys() {
+                    guard let document = try store.inventory(account: key.account, region: key.region, resourceID: key.resourceID) else { continue }
+                    let record = try records.record("\(key.account)\u{0}\(key.region)\u{0}\(key.resourceID)", document: document)
+                    guard let ends = try eligibilityEnds(record, account: key.account, region: key.region), ends <= now,
+                          let coverage = try store.resource(account: key.account, region: key.region, resourceID: key.resourceID),
+                          !coverage.document.contains("SCAN_ELIGIBILITY_EXPIRED") else { continue }
+                    try enqueueEvaluation(account: key.account, region: key.region, resourceID: key.resourceID)
+                }
+            } catch {
+                logger.error("expiry sweep failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .seconds(600))
         }
     }
 

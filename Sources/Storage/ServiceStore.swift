@@ -546,6 +546,17 @@ extension ServiceStore {
         }
     }
 
+    /// Removes a resource from coverage with its inventory, writing its (closed) findings: one
+    /// transaction.
+    public func remove(account: String, region: String, resourceID: String, closing findings: [StoredFinding]) throws {
+        let now = Date().timeIntervalSince1970
+        try queue.write { db in
+            try Self.write(findings, at: now, in: db)
+            try db.execute(sql: "DELETE FROM resource WHERE account_id = ? AND region = ? AND resource_id = ?", arguments: [account, region, resourceID])
+            try db.execute(sql: "DELETE FROM inventory WHERE account_id = ? AND region = ? AND resource_id = ?", arguments: [account, region, resourceID])
+        }
+    }
+
     /// An open finding's last observation: its resource's last evaluation (nil for findings
     /// written without one; readers then keep the document's).
     static let lastObserved = "CASE WHEN f.status != 'CLOSED' THEN r.observed_at END"

@@ -98,4 +98,102 @@ import TestSupport
         #expect(refused == ["401"])
         server.stop()
     }
+
+    /// A Distribution registry on a free port (deletes enabled, no notifications), stopped by the caller.
+    static func startRegistry(_ scratch: ScratchDirectory, port: Int) throws -> Process {
+        let config = """
+            version: 0.1
+            log:
+              level: error
+            storage:
+              delete:
+                enabled: true
+              filesystem:
+                rootdirectory: \(scratch.path("storage").path)
+            http:
+              addr: 127.0.0.1:\(port)
+            """
+        try ScratchDirectory.write(config, to: "config.yml", in: scratch.url)
+        let registry = try Subprocess.background(URL(fileURLWithPath: "/usr/bin/env"), ["docker-registry", "serve", scratch.path("config.yml").path])
+        _ = try ContinuousScanningTests.waitFor("the registry", seconds: 30, {
+            (try? Subprocess.lines(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/v2/"]).first) ?? ""
+        }, until: { $0 == "200" })
+        return registry
+    }
+
+    /// Images already in a registry when it is added are found by listing it; a tag moved to
+    /// another image moves in coverage and findings; an image deleted from the registry leaves
+    /// coverage on the next listing, its findings closed.
+    @Test(.timeLimit(.minutes(6)))
+    func listingFindsImagesAndDeletions() throws {
+        let scratch = try ScratchDirectory()
+        let port = try Self.freePort()
+        let registry = try Self.startRegistry(scratch, port: port)
+        defer {
+            kill(registry.processIdentifier, SIGKILL)
+            registry.waitUntilExit()
+        }
+        // Image A: openssl and zlib (real bullseye versions before DSA-5343 and DSA-5218); image B: openssl only.
+        let openssl = "Package: libssl1.1\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl\nVersion: 1.1.1n-0+deb11u1\n"
+        let zlib = "Package: zlib1g\nStatus: install ok installed\nArchitecture: amd64\nSource: zlib\nVersion: 1:1.2.11.dfsg-2+deb11u1\n"
+        try ScratchDirectory.write("ID=debian\nVERSION_ID=\"11\"\n", to: "a/etc/os-release", in: scratch.url)
+        try ScratchDirectory.write(openssl + "\n" + zlib, to: "a/var/lib/dpkg/status", in: scratch.url)
+        try ScratchDirectory.write("ID=debian\nVERSION_ID=\"11\"\n", to: "b/etc/os-release", in: scratch.url)
+        try ScratchDirectory.write(openssl, to: "b/var/lib/dpkg/status", in: scratch.url)
+        let layout = scratch.path("layout").path
+        _ = try Subprocess.lines(["umoci", "init", "--layout", layout])
+        for image in ["a", "b"] {
+            _ = try Subprocess.lines(["umoci", "new", "--image", "\(layout):\(image)"])
+            _ = try Subprocess.lines(["umoci", "insert", "--image", "\(layout):\(image)", scratch.path(image).path, "/"])
+        }
+        func push(_ image: String, _ target: String) throws {
+            _ = try Subprocess.lines(["skopeo", "copy", "--quiet", "--dest-tls-verify=false", "oci:\(layout):\(image)", "docker://127.0.0.1:\(port)/\(target)"])
+        }
+        for target in ["shop/web:1.0", "shop/web:2.0", "other/app:1.0"] { try push("a", target) }
+
+        let data = try ScratchDirectory()
+        try ContinuousScanningTests.importAdvisories(data, ["Debian"])
+        let server = try ServeProcess(data: data, arguments: ["--registry-sync-interval", "2"])
+        _ = try ContinuousScanningTests.aws(server, ["enable", "--resource-types", "ECR"])
+        _ = try ContinuousScanningTests.vigil(server, ["registries", "add", "shop", "--url", "http://127.0.0.1:\(port)", "--insecure", "--include", "shop/*"])
+        let criteria = #"{"resourceType": [{"comparison": "EQUALS", "value": "AWS_ECR_CONTAINER_IMAGE"}]}"#
+        func images(_ findings: [[String: Any]]) -> [String: (tags: [String], ids: Set<String>, status: Set<String>)] {
+            var out: [String: (tags: [String], ids: Set<String>, status: Set<String>)] = [:]
+            for finding in findings {
+                guard let resource = (finding["resources"] as? [[String: Any]])?.first, let id = resource["id"] as? String else { continue }
+                let tags = ((resource["details"] as? [String: Any])?["awsEcrContainerImage"] as? [String: Any])?["imageTags"] as? [String] ?? []
+                var entry = out[id] ?? (tags, [], [])
+                entry.ids.formUnion(ContinuousScanningTests.ids([finding]))
+                entry.status.insert(finding["status"] as? String ?? "")
+                out[id] = entry
+            }
+            return out
+        }
+        // Found by the listing made when the registry was added: one image, both tags, nothing from other/app.
+        let first = try ContinuousScanningTests.waitFor("the listed image's findings", { images(try ContinuousScanningTests.findings(server, criteria)) },
+                                                        until: { $0.values.contains { $0.ids.isSuperset(of: ["CVE-2023-0286", "CVE-2022-37434"]) } })
+        #expect(first.count == 1, "\(first.keys)")
+        let imageA = try #require(first.keys.first)
+        #expect(first[imageA]?.tags == ["1.0", "2.0"] && imageA.contains("repository/shop/web/sha256:"), "\(first)")
+
+        // Tag 2.0 moves to image B: B is scanned (openssl only), A keeps 1.0.
+        try push("b", "shop/web:2.0")
+        let moved = try ContinuousScanningTests.waitFor("tag 2.0 moving to the new image", { images(try ContinuousScanningTests.findings(server, criteria)) },
+                                                        until: { $0.count == 2 && $0[imageA]?.tags == ["1.0"] })
+        let imageB = try #require(moved.keys.first { $0 != imageA })
+        #expect(moved[imageB]?.tags == ["2.0"], "\(moved)")
+        #expect(moved[imageB]?.ids.contains("CVE-2023-0286") == true && moved[imageB]?.ids.contains("CVE-2022-37434") == false, "\(moved)")
+
+        // Image A deleted from the registry: it leaves coverage, its findings closed; B stays.
+        let digest = String(imageA.split(separator: "/").last ?? "")
+        let deleted = try Subprocess.lines(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "DELETE", "http://127.0.0.1:\(port)/v2/shop/web/manifests/\(digest)"])
+        #expect(deleted == ["202"])
+        let after = try ContinuousScanningTests.waitFor("the deleted image's findings closing", { images(try ContinuousScanningTests.findings(server, criteria)) },
+                                                        until: { $0[imageA]?.status == ["CLOSED"] })
+        #expect(after[imageB]?.status == ["ACTIVE"], "\(after)")
+        let covered = Set((try ContinuousScanningTests.aws(server, ["list-coverage"])["coveredResources"] as? [[String: Any]] ?? []).compactMap { $0["resourceId"] as? String })
+        #expect(!covered.contains(imageA) && covered.contains(imageB), "\(covered)")
+        #expect(!covered.contains { $0.contains("other/app") }, "\(covered)")
+        server.stop()
+    }
 }
