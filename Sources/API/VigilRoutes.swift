@@ -10,6 +10,8 @@ import Storage
 /// - `POST /vigil/v1/agents/{instanceId}/inventory`: a host's report (`vigil:ReportInventory` on
 ///   `arn:aws:ec2:REGION:ACCOUNT:instance/ID`).
 /// - `POST /vigil/v1/agents/{instanceId}/heartbeat`: a host's agent is alive (`vigil:SendHeartbeat`).
+/// - `POST /vigil/v1/hosts`: register a root filesystem on the server's machine to scan on a
+///   schedule as an agentless host (`vigil:RegisterHost`).
 /// - `POST /vigil/v1/registries`: add a registry (`vigil:AddRegistry`).
 /// - `POST /vigil/v1/registries/{name}/events`: the registry's push notifications (`Authorization:
 ///   Bearer TOKEN`).
@@ -71,6 +73,11 @@ struct VigilRoutes: Sendable {
                 let report = try Self.decode(ScanService.HostReport.self, request.body)
                 try service.report(report, instanceID: instance, account: principal.accountID, region: signed.region)
                 return (200, Data("{}".utf8))
+            case ("POST", 1, "hosts"):
+                try authorize("vigil:RegisterHost", account)
+                let registration = try Self.decode(ScanService.HostRegistration.self, request.body)
+                let instance = try service.registerHost(registration, account: principal.accountID, region: signed.region)
+                return (200, try Self.json(["instanceId": instance]))
             case ("POST", 1, "registries"):
                 try authorize("vigil:AddRegistry", account)
                 let registration = try Self.decode(ScanService.RegistryRegistration.self, request.body)

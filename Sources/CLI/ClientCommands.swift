@@ -112,11 +112,7 @@ struct FunctionsCommand: AsyncParsableCommand {
                 guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("\(path): cannot be read") }
                 return data.base64EncodedString()
             }
-            var tagMap: [String: String] = [:]
-            for tag in tags {
-                guard let equals = tag.firstIndex(of: "="), equals != tag.startIndex else { throw ValidationError("--tag \(tag): expected KEY=VALUE") }
-                tagMap[String(tag[..<equals])] = String(tag[tag.index(after: equals)...])
-            }
+            let tagMap = try parseTags(tags)
             guard layers.count <= 5 else { throw ValidationError("at most 5 --layer zips") }
             let upload = ScanService.FunctionUpload(name: name, runtime: runtime, handler: handler, role: role, tags: tagMap,
                                                     code: try read(zip), layers: try layers.map(read))
@@ -197,4 +193,53 @@ struct RegistriesCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+struct HostsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "hosts", abstract: "Register hosts a Vigil server scans without an agent.",
+                                                    subcommands: [Add.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register a root filesystem on the server's machine (a mounted snapshot or volume, a container's root) to scan on a schedule.",
+            discussion: """
+            The host is covered as an AWS_EC2_INSTANCE with scanMode EC2_AGENTLESS: its OS packages and the language \
+            packages under the deep-inspection paths are read now and every --interval seconds, and its findings open \
+            and close like an agent's. Prints the instance id.
+            """
+        )
+        @Option(help: "The root directory, as the server sees it.") var root: String
+        @Option(help: "The host's name (its Name tag).") var name: String?
+        @Option(help: "Seconds between scans.") var interval = 21_600.0
+        @Option(name: .customLong("deep-inspection-path"), help: "A directory inside the root to look for language packages in (repeatable).")
+        var deepInspectionPaths: [String] = []
+        @Option(name: .customLong("tag"), help: "A tag KEY=VALUE (repeatable).") var tags: [String] = []
+        @Flag(help: "Print {\"instanceId\": …}.") var json = false
+        @OptionGroup var client: ClientOptions
+
+        func run() async throws {
+            let tagMap = try parseTags(tags)
+            let registration = ScanService.HostRegistration(root: root, name: name, interval: interval,
+                                                            deepInspectionPaths: deepInspectionPaths.isEmpty ? nil : deepInspectionPaths,
+                                                            tags: tagMap.isEmpty ? nil : tagMap)
+            let answer = try await VigilClient.send("POST", "/vigil/v1/hosts", body: try JSONEncoder().encode(registration),
+                                                    endpoint: client.endpoint, credentials: try client.credentials())
+            let instance = ((try? JSONSerialization.jsonObject(with: answer)) as? [String: String])?["instanceId"] ?? ""
+            if json {
+                StandardStreams.output(try JSONSerialization.data(withJSONObject: ["instanceId": instance], options: [.sortedKeys]) + Data("\n".utf8))
+            } else {
+                StandardStreams.output(Data("\(instance)\n".utf8))
+            }
+        }
+    }
+}
+
+/// `--tag KEY=VALUE` options as a map.
+func parseTags(_ tags: [String]) throws -> [String: String] {
+    var map: [String: String] = [:]
+    for tag in tags {
+        guard let equals = tag.firstIndex(of: "="), equals != tag.startIndex else { throw ValidationError("--tag \(tag): expected KEY=VALUE") }
+        map[String(tag[..<equals])] = String(tag[tag.index(after: equals)...])
+    }
+    return map
 }

@@ -6,7 +6,7 @@ public struct VigilCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Self-hosted vulnerability management that speaks the Amazon Inspector API.",
-        subcommands: [ServeCommand.self, AccountsCommand.self, KeysCommand.self, ActivationsCommand.self, AgentCommand.self, FunctionsCommand.self, RegistriesCommand.self, ScanCommand.self, SBOMCommand.self, DatabaseCommand.self, VersionsCommand.self, CVSSCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, AccountsCommand.self, KeysCommand.self, ActivationsCommand.self, AgentCommand.self, HostsCommand.self, FunctionsCommand.self, RegistriesCommand.self, ScanCommand.self, SBOMCommand.self, DatabaseCommand.self, VersionsCommand.self, CVSSCommand.self, BenchCommand.self]
     )
 
     public init() {}

@@ -84,6 +84,7 @@ public final class ScanService: Sendable {
             group.addTask { await self.scheduleUpdates() }
             group.addTask { await self.scheduleRegistrySyncs() }
             group.addTask { await self.sweepExpired() }
+            group.addTask { await self.scheduleHostScans() }
             for n in 0..<workers { group.addTask { await self.work(n) } }
         }
     }
@@ -130,6 +131,8 @@ public final class ScanService: Sendable {
         case "scan-image":
             let payload = try JSONDecoder().decode(ImagePayload.self, from: Data(job.payload.utf8))
             try await scanImage(payload)
+        case "scan-host":
+            try scanHost(job.payload)
         case "sync-registry":
             let payload = try JSONDecoder().decode(RegistrySyncPayload.self, from: Data(job.payload.utf8))
             try await syncRegistry(payload.registry)

@@ -200,3 +200,106 @@ extension ScanService {
                                   metadata: .object(["ec2": .object(ec2)]), scanMode: "EC2_SSM_AGENT_BASED"), account: account, region: region)
     }
 }
+
+// MARK: Agentless hosts
+
+extension ScanService {
+    /// A root filesystem on the server's machine (a mounted snapshot or volume, a container's root)
+    /// to scan on a schedule as an agentless AWS_EC2_INSTANCE.
+    public struct HostRegistration: Codable, Sendable {
+        public var root: String
+        public var name: String?
+        /// Seconds between scans (default six hours).
+        public var interval: Double?
+        public var deepInspectionPaths: [String]?
+        public var tags: [String: String]?
+
+        public init(root: String, name: String?, interval: Double?, deepInspectionPaths: [String]?, tags: [String: String]?) {
+            self.root = root
+            self.name = name
+            self.interval = interval
+            self.deepInspectionPaths = deepInspectionPaths
+            self.tags = tags
+        }
+    }
+
+    /// A registered root as stored (a global setting `agentless:ID`, so one query lists them all).
+    struct AgentlessHost: Codable {
+        var instanceId: String
+        var account: String
+        var region: String
+        var registration: HostRegistration
+        var lastScanAt: Double?
+    }
+
+    static func newInstanceID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return "i-" + String((0..<17).map { _ in "0123456789abcdef".randomElement(using: &generator)! })
+    }
+
+    /// Registers a root filesystem to be scanned now and every `interval` seconds; returns its
+    /// instance id.
+    public func registerHost(_ r: HostRegistration, account: String, region: String) throws -> String {
+        var isDirectory: ObjCBool = false
+        guard r.root.hasPrefix("/"), FileManager.default.fileExists(atPath: r.root, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ServiceError("root '\(r.root)' must be an absolute path to a directory on the server's machine")
+        }
+        guard (r.interval ?? 21_600) >= 1 else { throw ServiceError("interval must be at least 1 second") }
+        for path in r.deepInspectionPaths ?? [] where !path.hasPrefix("/") {
+            throw ServiceError("deep inspection path '\(path)' must be absolute (inside the root)")
+        }
+        let host = AgentlessHost(instanceId: Self.newInstanceID(), account: account, region: region, registration: r)
+        try store.setSetting(account: "", region: "", name: "agentless:\(host.instanceId)", value: String(decoding: try Self.encoder.encode(host), as: UTF8.self))
+        try enqueueHostScan(host.instanceId)
+        return host.instanceId
+    }
+
+    func enqueueHostScan(_ instanceID: String) throws {
+        try store.enqueue(kind: "scan-host", key: "scan-host:\(instanceID)", payload: instanceID)
+    }
+
+    func agentlessHosts() throws -> [AgentlessHost] {
+        try store.settings(account: "", region: "", prefix: "agentless:").values.compactMap {
+            try? JSONDecoder().decode(AgentlessHost.self, from: Data($0.value.utf8))
+        }
+    }
+
+    /// Every second: registered roots whose interval has passed since their last scan are queued.
+    func scheduleHostScans() async {
+        while !Task.isCancelled {
+            do {
+                let now = Date().timeIntervalSince1970
+                for host in try agentlessHosts() where (host.lastScanAt ?? 0) + (host.registration.interval ?? 21_600) <= now {
+                    try enqueueHostScan(host.instanceId)
+                }
+            } catch {
+                logger.error("host scans not queued", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    /// Reads a registered root's packages (OS packages and language packages under the deep
+    /// inspection paths, as the agent does) and evaluates them.
+    func scanHost(_ instanceID: String) throws {
+        let name = "agentless:\(instanceID)"
+        guard let stored = try store.setting(account: "", region: "", name: name) else { return }
+        var host = try JSONDecoder().decode(AgentlessHost.self, from: Data(stored.value.utf8))
+        let r = host.registration
+        // Scanned or not, the next attempt waits a full interval (a missing root is retried then).
+        host.lastScanAt = Date().timeIntervalSince1970
+        try store.setSetting(account: "", region: "", name: name, value: String(decoding: try Self.encoder.encode(host), as: UTF8.self))
+        let inventory = Cataloging.inventory(of: try DirectoryFileSystem(root: r.root), scope: .host(extraPaths: r.deepInspectionPaths ?? []))
+        var tags = r.tags ?? [:]
+        if let hostname = r.name, tags["Name"] == nil { tags["Name"] = hostname }
+        let os = inventory.operatingSystem
+        let resource = Resource(type: "AWS_EC2_INSTANCE", id: instanceID, partition: "aws", region: host.region, tags: tags.isEmpty ? nil : tags,
+                                details: ResourceDetails(awsEc2Instance: AwsEc2InstanceDetails(
+                                    type: "vigil-agentless", platform: os.map { "\($0.id.uppercased())_\($0.version ?? "")" })))
+        var ec2: [String: JSONValue] = ["platform": .string("LINUX")]
+        if !tags.isEmpty { ec2["tags"] = .object(tags.mapValues { .string($0) }) }
+        try submit(ResourceRecord(inventory: inventory, resource: resource, coverageType: "AWS_EC2_INSTANCE",
+                                  metadata: .object(["ec2": .object(ec2)]), scanMode: "EC2_AGENTLESS"), account: host.account, region: host.region)
+        try evaluate(account: host.account, region: host.region, resourceID: instanceID)
+    }
+}

@@ -176,6 +176,42 @@ import TestSupport
         server.stop()
     }
 
+    /// An agentless host: a root filesystem registered with `vigil hosts add` is scanned at once and
+    /// then every --interval seconds; a package removed from it closes its findings on the next scan.
+    @Test(.timeLimit(.minutes(6)))
+    func agentlessHostOnASchedule() throws {
+        let data = try ScratchDirectory()
+        try Self.importAdvisories(data, ["Debian"])
+        let server = try ServeProcess(data: data)
+        _ = try Self.aws(server, ["enable", "--resource-types", "EC2"])
+        let scratch = try ScratchDirectory()
+        let root = scratch.path("root")
+        try ScratchDirectory.write("ID=debian\nVERSION_ID=\"11\"\n", to: "etc/os-release", in: root)
+        // Real bullseye versions before DSA-5343 (openssl) and DSA-5218 (zlib).
+        let openssl = "Package: libssl1.1\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl\nVersion: 1.1.1n-0+deb11u1\n"
+        let zlib = "Package: zlib1g\nStatus: install ok installed\nArchitecture: amd64\nSource: zlib\nVersion: 1:1.2.11.dfsg-2+deb11u1\n"
+        try ScratchDirectory.write(openssl + "\n" + zlib + "\n", to: "var/lib/dpkg/status", in: root)
+        let added = try Self.vigil(server, ["hosts", "add", "--root", root.path, "--name", "web-1", "--interval", "2", "--tag", "env=prod", "--json"])
+        let instance = try #require((try JSONSerialization.jsonObject(with: Data(added.output.utf8)) as? [String: String])?["instanceId"])
+        #expect(instance.range(of: "^i-[0-9a-f]{17}$", options: .regularExpression) != nil, "\(instance)")
+        let first = try Self.waitFor("the host's findings", { try Self.findings(server) }, until: { Self.ids($0).isSuperset(of: ["CVE-2023-0286", "CVE-2022-37434"]) })
+        let resource = (first.first?["resources"] as? [[String: Any]])?.first
+        #expect(resource?["id"] as? String == instance && (resource?["tags"] as? [String: String]) == ["Name": "web-1", "env": "prod"], "\(String(describing: resource))")
+        let coverage = (try Self.aws(server, ["list-coverage"])["coveredResources"] as? [[String: Any]])?.first
+        #expect(coverage?["scanMode"] as? String == "EC2_AGENTLESS" && coverage?["resourceId"] as? String == instance)
+        // zlib1g removed from the root: the next scheduled scan closes its findings.
+        try ScratchDirectory.write(openssl + "\n", to: "var/lib/dpkg/status", in: root)
+        let second = try Self.waitFor("zlib's findings closing", seconds: 30, { try Self.findings(server) }, until: { findings in
+            findings.filter { Self.ids([$0]) == ["CVE-2022-37434"] }.allSatisfy { $0["status"] as? String == "CLOSED" }
+        })
+        #expect(second.contains { Self.ids([$0]) == ["CVE-2023-0286"] && $0["status"] as? String == "ACTIVE" })
+        // A root that is not an absolute directory is refused, by name.
+        let refused = try Subprocess.run(ServeProcess.vigil, ["hosts", "add", "--root", "relative/root", "--endpoint-url", server.endpoint],
+                                         environment: Self.environment)
+        #expect(refused.status != 0 && refused.errors.contains("relative/root"), "\(refused.errors)")
+        server.stop()
+    }
+
     /// `vigil agent --once` over this machine: an EC2-type resource whose stored inventory holds
     /// this machine's dpkg packages, as dpkg-query lists them. Without advisory data it waits in
     /// PENDING_INITIAL_SCAN.
