@@ -15,6 +15,8 @@ import Storage
 /// - `POST /vigil/v1/registries`: add a registry (`vigil:AddRegistry`).
 /// - `POST /vigil/v1/registries/{name}/events`: the registry's push notifications (`Authorization:
 ///   Bearer TOKEN`).
+/// - `POST /vigil/v1/advisories/update`: start an advisory update now, from the server's configured
+///   feeds (`vigil:UpdateAdvisories`); progress in `vigil db status`.
 /// - `GET /vigil/v1/jobs`: job counts by state (`vigil:GetJobs`).
 struct VigilRoutes: Sendable {
     let service: ScanService
@@ -92,6 +94,10 @@ struct VigilRoutes: Sendable {
                 }
                 try service.heartbeat(instanceID: instance, account: principal.accountID, region: signed.region)
                 return (200, Data("{}".utf8))
+            case ("POST", 2, "advisories") where route[1] == "update":
+                try authorize("vigil:UpdateAdvisories", account)
+                guard service.requestUpdate() else { throw AWSError.validation("This server has no advisory feeds to update from") }
+                return (202, try Self.json(["status": "started"]))
             case ("GET", 1, "jobs"):
                 try authorize("vigil:GetJobs", account)
                 return (200, try JSONSerialization.data(withJSONObject: try service.store.jobCounts(), options: [.sortedKeys]))

@@ -21,7 +21,7 @@ struct DatabaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
         abstract: "Build and query the advisory database (OSV, CISA KEV, EPSS).",
-        subcommands: [Import.self, Update.self, Status.self, Show.self, Search.self]
+        subcommands: [Import.self, Update.self, RequestUpdate.self, Status.self, Show.self, Search.self]
     )
 
     struct Import: AsyncParsableCommand {
@@ -182,4 +182,20 @@ func printJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+extension DatabaseCommand {
+    struct RequestUpdate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "request-update",
+            abstract: "Ask a running vigil serve to update its advisories now, from the feeds it is configured with.",
+            discussion: "Returns at once; the update's progress and outcome are in `vigil db status --data-dir` of the server's data directory."
+        )
+        @OptionGroup var client: ClientOptions
+
+        func run() async throws {
+            _ = try await VigilClient.send("POST", "/vigil/v1/advisories/update", body: Data(), endpoint: client.endpoint, credentials: try client.credentials())
+            StandardStreams.output(Data("advisory update started on \(client.endpoint)\n".utf8))
+        }
+    }
 }

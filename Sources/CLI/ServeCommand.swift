@@ -50,12 +50,11 @@ struct ServeCommand: AsyncParsableCommand {
             StandardStreams.error("vigil: \(error)")
             throw ExitCode(2)
         }
-        var updates: (updater: AdvisoryUpdater, interval: TimeInterval)?
-        if dbUpdateInterval > 0 {
-            guard let base = URL(string: osvBase) else { throw ValidationError("--osv-base \(osvBase) is not a URL") }
-            updates = (AdvisoryUpdater(osvBase: base, ecosystems: ecosystems.isEmpty ? nil : ecosystems, kev: URL(string: kev), epss: URL(string: epss)),
-                       dbUpdateInterval * 3600)
-        }
+        // Updates on the schedule, and on demand through the API even when the schedule is off.
+        guard let base = URL(string: osvBase) else { throw ValidationError("--osv-base \(osvBase) is not a URL") }
+        let interval: TimeInterval? = dbUpdateInterval > 0 ? dbUpdateInterval * 3600 : nil
+        let updates = (updater: AdvisoryUpdater(osvBase: base, ecosystems: ecosystems.isEmpty ? nil : ecosystems, kev: URL(string: kev), epss: URL(string: epss)),
+                       interval: interval)
         let service = ScanService(store: store, dataDirectory: data.url, workers: workers, lease: jobLease, heartbeatTimeout: heartbeatTimeout,
                                   registrySyncInterval: registrySyncInterval > 0 ? registrySyncInterval : nil, updates: updates, logger: logger)
         try await VigilServer.run(host: host, port: port, store: store, service: service, logger: logger) { bound in

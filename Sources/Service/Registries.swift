@@ -216,6 +216,13 @@ extension ScanService {
             throw ServiceError("not a registry notification envelope: \(error)")
         }
         var queued = 0
+        // A pull keeps an image under watch for the pull-date rescan duration.
+        for event in envelope.events where event.action == "pull" {
+            guard let target = event.target, let digest = target.digest, let repository = target.repository,
+                  Self.manifestTypes.contains(target.mediaType ?? ""), watched(repository, record) else { continue }
+            let arn = "arn:aws:ecr:\(record.region):\(record.account):repository/\(repository)/\(digest)"
+            try store.setSetting(account: record.account, region: record.region, name: "pulled:\(arn)", value: "\(Date().timeIntervalSince1970.rounded())")
+        }
         for event in envelope.events where event.action == "push" {
             guard let target = event.target, let digest = target.digest, let repository = target.repository,
                   Self.manifestTypes.contains(target.mediaType ?? ""), watched(repository, record) else { continue }

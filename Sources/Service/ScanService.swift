@@ -50,14 +50,18 @@ public final class ScanService: Sendable {
 
     /// How long an agent may stay silent before its host counts as unmanaged.
     let heartbeatTimeout: TimeInterval
-    /// Advisory updates from feeds or mirrors, every `interval` seconds (nil: only by hand).
-    let updates: (updater: AdvisoryUpdater, interval: TimeInterval)?
+    /// Advisory updates from feeds or mirrors: every `interval` seconds (nil: only when asked
+    /// through the API), the first at once when there is no data yet (only when scheduled, so a
+    /// server told not to update never reaches out on its own).
+    let updates: (updater: AdvisoryUpdater, interval: TimeInterval?)?
+    /// An update asked for through the API, not yet started.
+    let updateRequested = Flag()
 
     /// How often every registry is listed (nil: only when it is added).
     let registrySyncInterval: TimeInterval?
 
     public init(store: ServiceStore, dataDirectory: URL, workers: Int = 2, lease: TimeInterval = 120, heartbeatTimeout: TimeInterval = 1800,
-                registrySyncInterval: TimeInterval? = 3600, updates: (updater: AdvisoryUpdater, interval: TimeInterval)? = nil, logger: Logger) {
+                registrySyncInterval: TimeInterval? = 3600, updates: (updater: AdvisoryUpdater, interval: TimeInterval?)? = nil, logger: Logger) {
         self.registrySyncInterval = registrySyncInterval
         self.updates = updates
         self.lease = lease
@@ -244,19 +248,26 @@ public final class ScanService: Sendable {
     }
 
     /// When a resource stops being scanned, as Inspector decides it: an image `rescanDuration` (the
-    /// account's ECR configuration; LIFETIME: never) after its push, a function 90 days after its
-    /// last update. nil: never.
+    /// account's ECR configuration; LIFETIME: never) after its push or `pullDateRescanDuration` after
+    /// its last pull (the registry's pull notifications), whichever is later; a function 90 days
+    /// after its last update. nil: never.
     func eligibilityEnds(_ record: ResourceRecord, account: String, region: String) throws -> Double? {
         switch record.coverageType {
         case "AWS_ECR_CONTAINER_IMAGE":
             guard let pushed = record.resource.details?.awsEcrContainerImage?.pushedAt else { return nil }
-            var duration = "LIFETIME"
-            if let setting = try store.setting(account: account, region: region, name: "ecrConfiguration"),
-               let saved = try? JSONSerialization.jsonObject(with: Data(setting.value.utf8)) as? [String: Any], let value = saved["rescanDuration"] as? String {
-                duration = value
+            var saved: [String: Any] = [:]
+            if let setting = try store.setting(account: account, region: region, name: "ecrConfiguration") {
+                saved = (try? JSONSerialization.jsonObject(with: Data(setting.value.utf8)) as? [String: Any]) ?? [:]
             }
             let days: [String: Double] = ["DAYS_14": 14, "DAYS_30": 30, "DAYS_60": 60, "DAYS_90": 90, "DAYS_180": 180]
-            return days[duration].map { pushed + $0 * 86_400 }
+            guard let rescan = days[saved["rescanDuration"] as? String ?? "LIFETIME"] else { return nil }
+            var ends = pushed + rescan * 86_400
+            // Or as long after its last pull as the pull-date duration says (default 90 days).
+            if let pulled = try store.setting(account: account, region: region, name: "pulled:\(record.resource.id)").flatMap({ Double($0.value) }),
+               let window = days[saved["pullDateRescanDuration"] as? String ?? "DAYS_90"] {
+                ends = max(ends, pulled + window * 86_400)
+            }
+            return ends
         case "AWS_LAMBDA_FUNCTION":
             return record.resource.details?.awsLambdaFunction?.lastModifiedAt.map { $0 + 90 * 86_400 }
         default:
@@ -344,7 +355,8 @@ public final class ScanService: Sendable {
         while !Task.isCancelled {
             let last = (try? store.setting(account: "", region: "", name: "advisories.updatedAt")).flatMap { $0.flatMap { Double($0.value) } }
             let hasData = FileManager.default.fileExists(atPath: dataDirectory.appending(path: AdvisoryDatabase.fileName).path)
-            if !hasData || last.map({ Date().timeIntervalSince1970 - $0 >= interval }) ?? true {
+            let scheduled = interval.map { interval in !hasData || last.map { Date().timeIntervalSince1970 - $0 >= interval } ?? true } ?? false
+            if updateRequested.take() || scheduled {
                 logger.info("advisory update started")
                 do {
                     let report = try await updater.run(dataDirectory: dataDirectory) { [store, logger] progress in
@@ -358,12 +370,28 @@ public final class ScanService: Sendable {
                     let advice = hasData ? "serving with the advisory data already loaded" : "no advisory data yet: inventories are kept and scanned once data arrives; without network, load it with `vigil db import PATH…` (OSV all.zip files, the KEV JSON, the EPSS CSV)"
                     logger.warning("advisory update failed; \(advice)", metadata: ["error": "\(error)"])
                     try? store.setSetting(account: "", region: "", name: "advisories.update", value: "failed: \(error) (\(advice))")
-                    try? await Task.sleep(for: .seconds(min(interval, 900)))
+                    await pause(min(interval ?? 900, 900))
                     continue
                 }
             }
-            try? await Task.sleep(for: .seconds(min(interval, 60)))
+            await pause(min(interval ?? 60, 60))
         }
+    }
+
+    /// Sleeps up to `seconds`, waking early when an update is asked for.
+    private func pause(_ seconds: TimeInterval) async {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !Task.isCancelled, Date() < deadline, !updateRequested.isSet {
+            try? await Task.sleep(for: .milliseconds(250))
+        }
+    }
+
+    /// Asks for an advisory update now (the API's on-demand update); false when this server has no
+    /// feeds to update from.
+    public func requestUpdate() -> Bool {
+        guard updates != nil else { return false }
+        updateRequested.set()
+        return true
     }
 
     /// Twice a second (a stat of one file): when `advisories.sqlite` was replaced (an update or import), every stored
@@ -423,6 +451,23 @@ final class RecordCache: @unchecked Sendable {
             }
         }
         return record
+    }
+}
+
+/// A flag set from one task and taken by another.
+final class Flag: @unchecked Sendable {
+    private var value = false
+    private let lock = NSLock()
+
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
+
+    /// Whether it was set, clearing it.
+    func take() -> Bool {
+        lock.withLock {
+            defer { value = false }
+            return value
+        }
     }
 }
 

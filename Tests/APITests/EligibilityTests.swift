@@ -61,6 +61,17 @@ struct EligibilityTests {
                                      value: #"{"pullDateRescanDuration":"DAYS_90","rescanDuration":"DAYS_14"}"#)
         #expect(try Self.status(service, Self.image(2, pushedAt: now - 20 * Self.day)) == "INACTIVE/SCAN_ELIGIBILITY_EXPIRED")
         #expect(try Self.status(service, Self.image(3, pushedAt: now - 10 * Self.day)) == "ACTIVE/PENDING_INITIAL_SCAN")
+        // Pulled (the registry's pull notification) 5 days ago: watched for DAYS_30 after that pull.
+        try service.store.setSetting(account: Self.account, region: Self.region, name: "ecrConfiguration",
+                                     value: #"{"pullDateRescanDuration":"DAYS_30","rescanDuration":"DAYS_14"}"#)
+        let token = try service.addRegistry(.init(name: "shop", url: "http://127.0.0.1:1", insecure: true, username: nil, password: nil, include: nil, exclude: nil),
+                                            account: Self.account, region: Self.region)
+        let pulled = Self.image(4, pushedAt: now - 40 * Self.day)
+        let digest = pulled.resource.details?.awsEcrContainerImage?.imageHash ?? ""
+        let pull = #"{"events": [{"action": "pull", "target": {"mediaType": "application/vnd.oci.image.manifest.v1+json", "repository": "shop/web", "digest": "\#(digest)"}}]}"#
+        #expect(try Self.status(service, pulled) == "INACTIVE/SCAN_ELIGIBILITY_EXPIRED")
+        #expect(try service.registryEvent(name: "shop", bearer: token, body: Data(pull.utf8)) == 0)
+        #expect(try Self.status(service, pulled) == "ACTIVE/PENDING_INITIAL_SCAN")
         // The same image re-evaluated once the configuration is LIFETIME again: back under watch.
         try service.store.setSetting(account: Self.account, region: Self.region, name: "ecrConfiguration", value: #"{"rescanDuration":"LIFETIME"}"#)
         #expect(try Self.status(service, Self.image(2, pushedAt: now - 20 * Self.day)) == "ACTIVE/PENDING_INITIAL_SCAN")
