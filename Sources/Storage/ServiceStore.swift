@@ -167,6 +167,15 @@ public final class ServiceStore: @unchecked Sendable {
                 CREATE INDEX finding_state ON finding (account_id, region, resource_id, finding_arn, status, fingerprint);
                 """)
         }
+        migrator.registerMigration("v6") { db in
+            // A job may be queued again while it runs (an advisory update landing during an
+            // evaluation must not be lost): keys are unique among queued jobs only, and a queued
+            // job waits while one with its key is running (see `claim`).
+            try db.execute(sql: """
+                DROP INDEX job_pending;
+                CREATE UNIQUE INDEX job_queued ON job (dedupe_key) WHERE state = 'queued';
+                """)
+        }
         try migrator.migrate(queue)
     }
 
@@ -425,15 +434,18 @@ extension ServiceStore {
     }
 
     /// Leases the oldest ready job: a queued one whose time has come, or a leased one whose lease
-    /// ran out (its worker died). The attempt count goes up with each lease.
+    /// ran out (its worker died); never one whose key another worker is running. The attempt
+    /// count goes up with each lease.
     public func claim(lease: TimeInterval) throws -> Job? {
         let now = Date().timeIntervalSince1970
         return try queue.write { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT id, kind, dedupe_key, payload, attempts FROM job
-                WHERE (state = 'queued' AND not_before <= ?) OR (state = 'leased' AND lease_until < ?)
+                WHERE ((state = 'queued' AND not_before <= ?) OR (state = 'leased' AND lease_until < ?))
+                  AND NOT EXISTS (SELECT 1 FROM job AS running WHERE running.dedupe_key = job.dedupe_key AND running.id != job.id
+                                  AND running.state = 'leased' AND running.lease_until >= ?)
                 ORDER BY not_before, id LIMIT 1
-                """, arguments: [now, now]) else { return nil }
+                """, arguments: [now, now, now]) else { return nil }
             let job = Job(id: row[0], kind: row[1], key: row[2], payload: row[3], attempts: row[4] + 1)
             try db.execute(sql: "UPDATE job SET state = 'leased', lease_until = ?, attempts = ? WHERE id = ?",
                            arguments: [now + lease, job.attempts, job.id])

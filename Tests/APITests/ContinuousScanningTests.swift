@@ -289,18 +289,26 @@ import TestSupport
         let done = try Subprocess.run(ServeProcess.vigil, ["db", "status", "--data-dir", server.data.url.path]).output
         #expect(done.contains("server update: done") && done.contains("osv:PyPI"), "\(done)")
 
-        // The held-back advisory appears on the mirror (newest in modified_id.csv); an update asked
-        // of the running server (`vigil db request-update`) brings its finding without the
-        // function being read again.
+        // An update asked of the running server runs at once (its schedule is 6 hours away).
+        let store = try ServiceStore(dataDirectory: server.data.url)
+        let before = try #require(try store.setting(account: "", region: "", name: "advisories.updatedAt")?.value)
+        let requested = try Self.vigil(server, ["db", "request-update"])
+        #expect(requested.output.contains("advisory update started"), "\(requested.output)")
+        _ = try Self.waitFor("the requested update", { try store.setting(account: "", region: "", name: "advisories.updatedAt")?.value }, until: { $0 != before })
+
+        // The held-back advisory appears on the mirror (newest in modified_id.csv); `vigil db update`
+        // beside the running server brings its finding without the function being read again.
         let record = mirror.appending(path: "PyPI/PYSEC-2023-74.json")
         try FileManager.default.moveItem(at: held, to: record)
         let index = mirror.appending(path: "PyPI/modified_id.csv")
-        try ("2026-11-27T00:00:00Z,PYSEC-2023-74\n" + String(contentsOf: index, encoding: .utf8)).write(to: index, atomically: true, encoding: .utf8)
-        let update = try Self.vigil(server, ["db", "request-update"])
-        #expect(update.output.contains("advisory update started"), "\(update.output)")
+        // Stamped now: later than every record the mirror already served (the cursor of an update).
+        let stamp = ISO8601DateFormatter().string(from: Date())
+        try ("\(stamp),PYSEC-2023-74\n" + String(contentsOf: index, encoding: .utf8)).write(to: index, atomically: true, encoding: .utf8)
+        let update = try Subprocess.run(ServeProcess.vigil, ["db", "update", "--data-dir", server.data.url.path, "--osv-base", base, "--ecosystem", "PyPI",
+                                                             "--kev", base + "/kev.json", "--epss", base + "/epss.csv.gz"])
+        #expect(update.status == 0, "\(update.errors)")
         let updated = try Self.waitFor("the new advisory's finding", { try Self.findings(server) }, until: { Self.ids($0).contains("CVE-2023-32681") })
         #expect(Self.ids(updated).isSuperset(of: Self.ids(found)))
-        let store = try ServiceStore(dataDirectory: server.data.url)
         #expect(try store.completions(key: "scan-function:arn:aws:lambda:us-east-1:\(ServeProcess.account):function:fn:1") == 1)
         server.stop()
     }
