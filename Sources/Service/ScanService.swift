@@ -400,7 +400,9 @@ public final class ScanService: Sendable {
         while !Task.isCancelled {
             do {
                 // Once per database version: a restart with the same file re-evaluates nothing.
-                if try advisories.refresh(), let identity = advisories.identity(),
+                // The identity of the file just opened, not a new look at the path: a file replaced
+                // again meanwhile is opened (and evaluated) on the next turn.
+                if let identity = try advisories.refresh(),
                    try store.setting(account: "", region: "", name: "advisories.evaluated")?.value != identity {
                     let keys = try store.inventoryKeys()
                     logger.info("advisory database changed; re-evaluating", metadata: ["resources": "\(keys.count)"])
@@ -495,22 +497,24 @@ final class AdvisoryState: @unchecked Sendable {
     /// One refresh at a time: loading the entries takes a while and is done once per file.
     private let refreshing = NSLock()
 
-    /// Reopens the database when the file changed; true when it did (and a database is now open).
-    func refresh() throws -> Bool {
+    /// Reopens the database when the file changed; the identity it was opened under when it did.
+    /// (A file replaced while it is being opened is opened again on the next call: the identity
+    /// is taken before opening.)
+    func refresh() throws -> String? {
         refreshing.lock()
         defer { refreshing.unlock() }
         let now = identity()
-        if lock.withLock({ opened?.identity }) == now { return false }
+        if lock.withLock({ opened?.identity }) == now { return nil }
         guard let now else {
             lock.withLock { opened = nil }
-            return false
+            return nil
         }
         let database = try AdvisoryDatabase(path: path)
         let index = AffectedIndex()
         try index.preload(database)
         // Advisories decoded for the old file are reused where the new one did not revise them.
         lock.withLock { opened = (database, index, AdvisoryCache(previous: opened?.cache), now) }
-        return true
+        return now
     }
 
     /// The open database, opening it first if needed; nil when there is none yet.

@@ -24,6 +24,16 @@ import TestSupport
         return result
     }
 
+    /// dpkg status entries of real bullseye versions before DSA-5343 (openssl) and DSA-5218 (zlib).
+    static let openssl = "Package: libssl1.1\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl\nVersion: 1.1.1n-0+deb11u1\n"
+    static let zlib = "Package: zlib1g\nStatus: install ok installed\nArchitecture: amd64\nSource: zlib\nVersion: 1:1.2.11.dfsg-2+deb11u1\n"
+
+    /// A Debian 11 root (os-release and a dpkg status file with these entries).
+    static func debianRoot(_ root: URL, _ entries: [String]) throws {
+        try ScratchDirectory.write("ID=debian\nVERSION_ID=\"11\"\n", to: "etc/os-release", in: root)
+        try ScratchDirectory.write(entries.joined(separator: "\n") + "\n", to: "var/lib/dpkg/status", in: root)
+    }
+
     static func importAdvisories(_ data: ScratchDirectory, _ ecosystems: [String]) throws {
         let zips = ecosystems.map { Repository.sharedData.appending(path: "osv/\($0)/all.zip").path }
         let result = try Subprocess.run(ServeProcess.vigil, ["db", "import", "--data-dir", data.url.path] + zips)
@@ -114,11 +124,8 @@ import TestSupport
         let codes = try #require(try JSONSerialization.jsonObject(with: Data(activation.output.utf8)) as? [String: String])
         let scratch = try ScratchDirectory()
         let root = scratch.path("root")
-        try ScratchDirectory.write("ID=debian\nVERSION_ID=\"11\"\n", to: "etc/os-release", in: root)
-        // Real bullseye versions before DSA-5343 (openssl) and DSA-5218 (zlib).
-        let openssl = "Package: libssl1.1\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl\nVersion: 1.1.1n-0+deb11u1\n"
-        let zlib = "Package: zlib1g\nStatus: install ok installed\nArchitecture: amd64\nSource: zlib\nVersion: 1:1.2.11.dfsg-2+deb11u1\n"
-        try ScratchDirectory.write(openssl + "\n" + zlib + "\n", to: "var/lib/dpkg/status", in: root)
+        try Self.debianRoot(root, [Self.openssl, Self.zlib])
+        let (openssl, zlib) = (Self.openssl, Self.zlib)
         let state = scratch.path("agent").path
         func agent() throws {
             let result = try Subprocess.run(ServeProcess.vigil, ["agent", "--server", server.endpoint, "--activation-id", codes["activationId"] ?? "",
@@ -186,11 +193,8 @@ import TestSupport
         _ = try Self.aws(server, ["enable", "--resource-types", "EC2"])
         let scratch = try ScratchDirectory()
         let root = scratch.path("root")
-        try ScratchDirectory.write("ID=debian\nVERSION_ID=\"11\"\n", to: "etc/os-release", in: root)
-        // Real bullseye versions before DSA-5343 (openssl) and DSA-5218 (zlib).
-        let openssl = "Package: libssl1.1\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl\nVersion: 1.1.1n-0+deb11u1\n"
-        let zlib = "Package: zlib1g\nStatus: install ok installed\nArchitecture: amd64\nSource: zlib\nVersion: 1:1.2.11.dfsg-2+deb11u1\n"
-        try ScratchDirectory.write(openssl + "\n" + zlib + "\n", to: "var/lib/dpkg/status", in: root)
+        try Self.debianRoot(root, [Self.openssl, Self.zlib])
+        let (openssl, zlib) = (Self.openssl, Self.zlib)
         let added = try Self.vigil(server, ["hosts", "add", "--root", root.path, "--name", "web-1", "--interval", "2", "--tag", "env=prod", "--json"])
         let instance = try #require((try JSONSerialization.jsonObject(with: Data(added.output.utf8)) as? [String: String])?["instanceId"])
         #expect(instance.range(of: "^i-[0-9a-f]{17}$", options: .regularExpression) != nil, "\(instance)")

@@ -56,8 +56,7 @@ import TestSupport
 
         // A two-layer Debian 11 image: (1) os-release and libssl1.1, (2) the status file with zlib1g added.
         // Real bullseye versions before DSA-5343 (openssl) and DSA-5218 (zlib).
-        let openssl = "Package: libssl1.1\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl\nVersion: 1.1.1n-0+deb11u1\n"
-        let zlib = "Package: zlib1g\nStatus: install ok installed\nArchitecture: amd64\nSource: zlib\nVersion: 1:1.2.11.dfsg-2+deb11u1\n"
+        let (openssl, zlib) = (ContinuousScanningTests.openssl, ContinuousScanningTests.zlib)
         try ScratchDirectory.write("ID=debian\nVERSION_ID=\"11\"\n", to: "l1/etc/os-release", in: scratch.url)
         try ScratchDirectory.write(openssl, to: "l1/var/lib/dpkg/status", in: scratch.url)
         try ScratchDirectory.write(openssl + "\n" + zlib, to: "l2/var/lib/dpkg/status", in: scratch.url)
@@ -134,12 +133,8 @@ import TestSupport
             registry.waitUntilExit()
         }
         // Image A: openssl and zlib (real bullseye versions before DSA-5343 and DSA-5218); image B: openssl only.
-        let openssl = "Package: libssl1.1\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl\nVersion: 1.1.1n-0+deb11u1\n"
-        let zlib = "Package: zlib1g\nStatus: install ok installed\nArchitecture: amd64\nSource: zlib\nVersion: 1:1.2.11.dfsg-2+deb11u1\n"
-        try ScratchDirectory.write("ID=debian\nVERSION_ID=\"11\"\n", to: "a/etc/os-release", in: scratch.url)
-        try ScratchDirectory.write(openssl + "\n" + zlib, to: "a/var/lib/dpkg/status", in: scratch.url)
-        try ScratchDirectory.write("ID=debian\nVERSION_ID=\"11\"\n", to: "b/etc/os-release", in: scratch.url)
-        try ScratchDirectory.write(openssl, to: "b/var/lib/dpkg/status", in: scratch.url)
+        try ContinuousScanningTests.debianRoot(scratch.path("a"), [ContinuousScanningTests.openssl, ContinuousScanningTests.zlib])
+        try ContinuousScanningTests.debianRoot(scratch.path("b"), [ContinuousScanningTests.openssl])
         let layout = scratch.path("layout").path
         _ = try Subprocess.lines(["umoci", "init", "--layout", layout])
         for image in ["a", "b"] {
