@@ -320,8 +320,8 @@ struct Fingerprint {
     }
 
     mutating func add(_ parts: String...) {
-        for part in parts {
-            for byte in part.utf8 { bytes(byte) }
+        for var part in parts {
+            part.withUTF8 { buffer in for byte in buffer { bytes(byte) } }
             bytes(0x1f)
         }
     }

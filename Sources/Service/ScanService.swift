@@ -213,11 +213,21 @@ public final class ScanService: Sendable {
                 guard let old = stored[p.findingArn] else { return true }
                 return old.status == "CLOSED" || old.fingerprint != p.fingerprint
             }
+            // Rebuilt findings are reconciled with what the store's columns say of them; only rows
+            // written without those columns, and open findings no longer present (to close them),
+            // are decoded.
+            var previous: [String: Reconciler.Previous] = [:]
+            for old in states {
+                if let first = old.firstObservedAt, let content = old.content {
+                    previous[old.arn] = .init(status: old.status, firstObservedAt: first, updatedAt: old.updatedAt, content: content)
+                }
+            }
             let rebuilt = Set(rebuild.map(\.findingArn))
-            // The stored findings that change: rebuilt ones, and open ones no longer present.
-            let involved = states.filter { rebuilt.contains($0.arn) || (!present.contains($0.arn) && $0.status != "CLOSED") }.map(\.arn)
-            findings = Reconciler.reconcile(existing: try Self.decode(store.findings(arns: involved)),
-                                            fresh: rebuild.map { builder.finding($0, context: context) }, now: now)
+            let closing = Set(states.filter { !present.contains($0.arn) && $0.status != "CLOSED" }.map(\.arn))
+            let decoded = try Self.decode(store.findings(arns: states.filter { closing.contains($0.arn) || (rebuilt.contains($0.arn) && previous[$0.arn] == nil) }.map(\.arn)))
+            for old in decoded where !closing.contains(old.findingArn) { previous[old.findingArn] = Reconciler.Previous(old) }
+            findings = rebuild.map { Reconciler.observe(builder.finding($0, context: context), previous: previous[$0.findingArn], now: now) }
+            findings += decoded.filter { closing.contains($0.findingArn) }.map { Reconciler.close($0, now: now) }
             for p in pending { fingerprints[p.findingArn] = p.fingerprint }
             for old in states where fingerprints[old.arn] == nil { fingerprints[old.arn] = old.fingerprint }
             observedAt = now.timeIntervalSince1970.rounded()
@@ -227,14 +237,19 @@ public final class ScanService: Sendable {
             status = ("ACTIVE", "PENDING_INITIAL_SCAN")
         }
         let stored = try findings.map { f in
-            ServiceStore.StoredFinding(arn: f.findingArn, accountID: account, region: region, resourceID: resourceID, resourceType: record.coverageType,
-                                       vulnerabilityID: f.packageVulnerabilityDetails?.vulnerabilityId ?? "", severity: f.severity, status: f.status,
-                                       document: String(decoding: try Self.encoder.encode(f), as: UTF8.self),
-                                       fingerprint: fingerprints[f.findingArn], lastObservedAt: f.lastObservedAt)
+            try Self.stored(f, account: account, region: region, resourceID: resourceID, resourceType: record.coverageType, fingerprint: fingerprints[f.findingArn])
         }
         let coverage = try coverageDocument(record, account: account, status: status, lastScannedAt: scanned, previous: previous)
         try store.record(resource: .init(accountID: account, region: region, resourceID: resourceID, resourceType: record.coverageType, document: coverage),
                          findings: stored, inventory: nil, observedAt: observedAt)
+    }
+
+    /// A finding as the store keeps it: its document and the columns it is selected and reconciled by.
+    static func stored(_ f: Finding, account: String, region: String, resourceID: String, resourceType: String, fingerprint: String?) throws -> ServiceStore.StoredFinding {
+        ServiceStore.StoredFinding(arn: f.findingArn, accountID: account, region: region, resourceID: resourceID, resourceType: resourceType,
+                                   vulnerabilityID: f.packageVulnerabilityDetails?.vulnerabilityId ?? "", severity: f.severity, status: f.status,
+                                   document: String(decoding: try encoder.encode(f), as: UTF8.self), fingerprint: fingerprint,
+                                   firstObservedAt: f.firstObservedAt, findingUpdatedAt: f.updatedAt, content: Reconciler.content(f))
     }
 
     /// Stored findings decoded, with the last observation the store keeps beside each document.
@@ -281,9 +296,7 @@ public final class ScanService: Sendable {
         let closed = Reconciler.closeAll(try Self.decode(store.findings(account: account, region: region, resourceID: resourceID)), now: Date())
         let resourceType = try store.resource(account: account, region: region, resourceID: resourceID)?.resourceType ?? ""
         try store.remove(account: account, region: region, resourceID: resourceID, closing: try closed.map { f in
-            ServiceStore.StoredFinding(arn: f.findingArn, accountID: account, region: region, resourceID: resourceID, resourceType: resourceType,
-                                       vulnerabilityID: f.packageVulnerabilityDetails?.vulnerabilityId ?? "", severity: f.severity, status: f.status,
-                                       document: String(decoding: try Self.encoder.encode(f), as: UTF8.self))
+            try Self.stored(f, account: account, region: region, resourceID: resourceID, resourceType: resourceType, fingerprint: nil)
         })
     }
 

@@ -156,15 +156,21 @@ public final class ServiceStore: @unchecked Sendable {
         }
         migrator.registerMigration("v5") { db in
             // What a re-evaluation needs to leave an unchanged finding alone: a fingerprint of what
-            // it was built from (read through a covering index, never touching the documents), and
-            // the resource's last evaluation. Every open finding of a resource was observed by its
+            // it was built from, and to reconcile a rebuilt one without decoding its old document:
+            // its first observation, its `updatedAt` and its reader-visible content (all read
+            // through a covering index, never touching the documents); and the resource's last
+            // evaluation. Every open finding of a resource was observed by its
             // last evaluation (one no longer seen would have closed), so readers take an open
             // finding's `lastObservedAt` from its resource and its document needs no rewrite.
             try db.execute(sql: """
                 ALTER TABLE finding ADD COLUMN fingerprint TEXT;
+                ALTER TABLE finding ADD COLUMN first_observed_at REAL;
+                ALTER TABLE finding ADD COLUMN finding_updated_at REAL;
+                ALTER TABLE finding ADD COLUMN content TEXT;
                 ALTER TABLE resource ADD COLUMN observed_at REAL;
                 DROP INDEX finding_by_resource;
-                CREATE INDEX finding_state ON finding (account_id, region, resource_id, finding_arn, status, fingerprint);
+                CREATE INDEX finding_state ON finding (account_id, region, resource_id, finding_arn, status, fingerprint,
+                                                       first_observed_at, finding_updated_at, content);
                 """)
         }
         migrator.registerMigration("v6") { db in
@@ -351,10 +357,20 @@ extension ServiceStore {
         /// the document. Not written: it is the resource's.
         public var lastObservedAt: Double?
 
+        /// The finding's own first observation, `updatedAt` and reader-visible content
+        /// (`Reconciler.content`), kept beside the document for reconciliation.
+        public var firstObservedAt: Double?
+        public var findingUpdatedAt: Double?
+        public var content: String?
+
         public init(arn: String, accountID: String, region: String, resourceID: String, resourceType: String,
                     vulnerabilityID: String, severity: String, status: String, document: String,
-                    fingerprint: String? = nil, lastObservedAt: Double? = nil) {
+                    fingerprint: String? = nil, lastObservedAt: Double? = nil, firstObservedAt: Double? = nil, findingUpdatedAt: Double? = nil,
+                    content: String? = nil) {
             self.fingerprint = fingerprint
+            self.firstObservedAt = firstObservedAt
+            self.findingUpdatedAt = findingUpdatedAt
+            self.content = content
             self.lastObservedAt = lastObservedAt
             self.arn = arn
             self.accountID = accountID
@@ -533,11 +549,25 @@ extension ServiceStore {
         }
     }
 
-    /// A resource's findings without their documents: what a re-evaluation compares against.
-    public func findingStates(account: String, region: String, resourceID: String) throws -> [(arn: String, status: String, fingerprint: String?)] {
+    /// A stored finding without its document: what a re-evaluation compares against.
+    public struct FindingState: Sendable, Hashable {
+        public var arn: String
+        public var status: String
+        public var fingerprint: String?
+        public var firstObservedAt: Double?
+        public var updatedAt: Double?
+        public var content: String?
+    }
+
+    /// A resource's findings without their documents.
+    public func findingStates(account: String, region: String, resourceID: String) throws -> [FindingState] {
         try queue.read { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT finding_arn, status, fingerprint FROM finding WHERE account_id = ? AND region = ? AND resource_id = ?"),
-                             arguments: [account, region, resourceID]).map { ($0[0], $0[1], $0[2]) }
+            try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT finding_arn, status, fingerprint, first_observed_at, finding_updated_at, content FROM finding
+                WHERE account_id = ? AND region = ? AND resource_id = ?
+                """), arguments: [account, region, resourceID]).map {
+                FindingState(arn: $0[0], status: $0[1], fingerprint: $0[2], firstObservedAt: $0[3], updatedAt: $0[4], content: $0[5])
+            }
         }
     }
 
@@ -577,15 +607,16 @@ extension ServiceStore {
     static func write(_ findings: [StoredFinding], at now: Double, in db: Database) throws {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO finding (finding_arn, account_id, region, resource_id, resource_type, vulnerability_id, severity, status,
-                                 updated_at, document, fingerprint)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 updated_at, document, fingerprint, first_observed_at, finding_updated_at, content)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (finding_arn) DO UPDATE SET account_id = excluded.account_id, region = excluded.region, resource_id = excluded.resource_id,
                 resource_type = excluded.resource_type, vulnerability_id = excluded.vulnerability_id, severity = excluded.severity,
-                status = excluded.status, updated_at = excluded.updated_at, document = excluded.document, fingerprint = excluded.fingerprint
+                status = excluded.status, updated_at = excluded.updated_at, document = excluded.document, fingerprint = excluded.fingerprint,
+                first_observed_at = excluded.first_observed_at, finding_updated_at = excluded.finding_updated_at, content = excluded.content
             """)
         for f in findings {
             try statement.execute(arguments: [f.arn, f.accountID, f.region, f.resourceID, f.resourceType, f.vulnerabilityID, f.severity, f.status,
-                                              now, f.document, f.fingerprint])
+                                              now, f.document, f.fingerprint, f.firstObservedAt, f.findingUpdatedAt, f.content])
         }
     }
 
