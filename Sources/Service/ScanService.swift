@@ -150,8 +150,15 @@ public final class ScanService: Sendable {
 
     /// Queues (re-)evaluation of one resource's stored record.
     public func enqueueEvaluation(account: String, region: String, resourceID: String) throws {
-        let payload = try Self.encoder.encode(EvaluatePayload(account: account, region: region, resourceId: resourceID))
-        try store.enqueue(kind: "evaluate", key: "evaluate:\(account):\(region):\(resourceID)", payload: String(decoding: payload, as: UTF8.self))
+        try enqueueEvaluations([(account, region, resourceID)])
+    }
+
+    /// Queues (re-)evaluation of many resources in one transaction.
+    public func enqueueEvaluations(_ keys: [(account: String, region: String, resourceID: String)]) throws {
+        try store.enqueue(try keys.map { key in
+            let payload = try Self.encoder.encode(EvaluatePayload(account: key.account, region: key.region, resourceId: key.resourceID))
+            return ("evaluate", "evaluate:\(key.account):\(key.region):\(key.resourceID)", String(decoding: payload, as: UTF8.self))
+        })
     }
 
     /// Stores a resource's record (its coverage pending until the evaluation) and queues evaluation.
@@ -352,9 +359,7 @@ public final class ScanService: Sendable {
 
     /// Queues evaluation of every resource of the given switches (after Enable or Disable).
     public func resourceTypesChanged(account: String, region: String) throws {
-        for key in try store.inventoryKeys() where key.account == account && key.region == region {
-            try enqueueEvaluation(account: key.account, region: key.region, resourceID: key.resourceID)
-        }
+        try enqueueEvaluations(try store.inventoryKeys().filter { $0.account == account && $0.region == region })
     }
 
     // MARK: Advisory updates
@@ -419,7 +424,7 @@ public final class ScanService: Sendable {
                    try store.setting(account: "", region: "", name: "advisories.evaluated")?.value != identity {
                     let keys = try store.inventoryKeys()
                     logger.info("advisory database changed; re-evaluating", metadata: ["resources": "\(keys.count)"])
-                    for key in keys { try enqueueEvaluation(account: key.account, region: key.region, resourceID: key.resourceID) }
+                    try enqueueEvaluations(keys)
                     try store.setSetting(account: "", region: "", name: "advisories.evaluated", value: identity)
                 }
             } catch {

@@ -441,11 +441,23 @@ extension ServiceStore {
     /// happens: jobs are idempotent by key). True when queued.
     @discardableResult
     public func enqueue(kind: String, key: String, payload: String, notBefore: Date = Date()) throws -> Bool {
+        try enqueue([(kind, key, payload)], notBefore: notBefore) == 1
+    }
+
+    /// Queues many jobs in one transaction (every inventory after an advisory update); returns how
+    /// many were not already queued.
+    @discardableResult
+    public func enqueue(_ jobs: [(kind: String, key: String, payload: String)], notBefore: Date = Date()) throws -> Int {
         try queue.write { db in
-            try db.execute(sql: """
+            let statement = try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO job (kind, dedupe_key, payload, state, not_before, created_at) VALUES (?, ?, ?, 'queued', ?, ?)
-                """, arguments: [kind, key, payload, notBefore.timeIntervalSince1970, Date().timeIntervalSince1970])
-            return db.changesCount > 0
+                """)
+            var added = 0
+            for job in jobs {
+                try statement.execute(arguments: [job.kind, job.key, job.payload, notBefore.timeIntervalSince1970, Date().timeIntervalSince1970])
+                added += db.changesCount
+            }
+            return added
         }
     }
 
