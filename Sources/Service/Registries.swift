@@ -153,8 +153,7 @@ extension ScanService {
         let prefix = "arn:aws:ecr:\(record.region):\(record.account):repository/"
         var stored: [String: ResourceRecord] = [:]
         for key in try store.inventoryKeys() where key.account == record.account && key.region == record.region && key.resourceID.hasPrefix(prefix) {
-            guard let document = try store.inventory(account: key.account, region: key.region, resourceID: key.resourceID) else { continue }
-            let r = try records.record("\(key.account)\u{0}\(key.region)\u{0}\(key.resourceID)", document: document)
+            guard let r = try storedRecord(account: key.account, region: key.region, resourceID: key.resourceID) else { continue }
             if r.coverageType == "AWS_ECR_CONTAINER_IMAGE", r.resource.details?.awsEcrContainerImage?.registry == record.name { stored[key.resourceID] = r }
         }
         let now = Date().timeIntervalSince1970.rounded()
@@ -274,8 +273,7 @@ extension ScanService {
         let arn = "arn:aws:ecr:\(record.region):\(record.account):repository/\(p.repository)/\(p.digest)"
         // Tags accumulate over pushes of the same digest.
         var tags = Set(p.tag.map { [$0] } ?? []).union(p.tags ?? [])
-        if let previous = try store.inventory(account: record.account, region: record.region, resourceID: arn),
-           let old = try? JSONDecoder().decode(ResourceRecord.self, from: Data(previous.utf8)) {
+        if let old = try? storedRecord(account: record.account, region: record.region, resourceID: arn) {
             tags.formUnion(old.resource.details?.awsEcrContainerImage?.imageTags ?? [])
         }
         let sortedTags = tags.sorted()

@@ -161,6 +161,12 @@ public final class ScanService: Sendable {
         })
     }
 
+    /// A resource's stored record, decoded once and then kept (see `RecordCache`); nil when unknown.
+    func storedRecord(account: String, region: String, resourceID: String) throws -> ResourceRecord? {
+        guard let document = try store.inventory(account: account, region: region, resourceID: resourceID) else { return nil }
+        return try records.record("\(account)\u{0}\(region)\u{0}\(resourceID)", document: document)
+    }
+
     /// Stores a resource's record (its coverage pending until the evaluation) and queues evaluation.
     public func submit(_ record: ResourceRecord, account: String, region: String) throws {
         let existing = try store.resource(account: account, region: region, resourceID: record.resource.id)
@@ -192,8 +198,7 @@ public final class ScanService: Sendable {
     /// is the one stored, and which is still open, just has its last observation moved; the rest
     /// are built, reconciled with their stored documents and rewritten.
     public func evaluate(account: String, region: String, resourceID: String) throws {
-        guard let document = try store.inventory(account: account, region: region, resourceID: resourceID) else { return }
-        let record = try records.record("\(account)\u{0}\(region)\u{0}\(resourceID)", document: document)
+        guard let record = try storedRecord(account: account, region: region, resourceID: resourceID) else { return }
         let previous = try store.resource(account: account, region: region, resourceID: resourceID)?.document
         let now = Date()
         let enabled = try store.status(account: account, region: region)[Self.scanSwitch(record.coverageType)] == "ENABLED"
@@ -327,8 +332,7 @@ public final class ScanService: Sendable {
             do {
                 let now = Date().timeIntervalSince1970
                 for key in try store.inventoryKeys() {
-                    guard let document = try store.inventory(account: key.account, region: key.region, resourceID: key.resourceID) else { continue }
-                    let record = try records.record("\(key.account)\u{0}\(key.region)\u{0}\(key.resourceID)", document: document)
+                    guard let record = try storedRecord(account: key.account, region: key.region, resourceID: key.resourceID) else { continue }
                     guard let ends = try eligibilityEnds(record, account: key.account, region: key.region), ends <= now,
                           let coverage = try store.resource(account: key.account, region: key.region, resourceID: key.resourceID),
                           !coverage.document.contains("SCAN_ELIGIBILITY_EXPIRED") else { continue }

@@ -140,8 +140,7 @@ extension ScanService {
     /// host's inventory.
     public func enroll(activationID: String, code: String) throws -> Enrollment? {
         guard let (account, region) = try store.redeemActivation(id: activationID, code: code) else { return nil }
-        var generator = SystemRandomNumberGenerator()
-        let instance = "i-" + String((0..<17).map { _ in "0123456789abcdef".randomElement(using: &generator)! })
+        let instance = Self.newInstanceID()
         let (key, secret) = ServiceStore.newAccessKey()
         let policy = #"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["vigil:ReportInventory", "vigil:SendHeartbeat"], "Resource": "arn:aws:ec2:\#(region):\#(account):instance/\#(instance)"}]}"#
         try store.addPrincipal(.init(accessKeyID: key, accountID: account, secret: secret, policy: policy))
