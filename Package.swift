@@ -52,7 +52,7 @@ let package = Package(
         // The scanning engine of `vigil serve`: job queue workers, sources, re-evaluation.
         .target(name: "Service", dependencies: ["VigilCore", "Advisories", "AdvisoryStore", "Archives", "Inventory", "Matching", "Findings", "Storage",
                                                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")]),
-        .target(name: "API", dependencies: ["VigilCore", "Advisories", "Storage", "Service", .product(name: "Hummingbird", package: "hummingbird"),
+        .target(name: "API", dependencies: ["VigilCore", "Advisories", "AdvisoryStore", "Inventory", "Findings", "Storage", "Service", .product(name: "Hummingbird", package: "hummingbird"),
                                             .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
                                             .product(name: "HTTPTypes", package: "swift-http-types")]),
         // The `vigil` command line: ArgumentParser commands as a library so tests can drive them.

@@ -17,12 +17,21 @@ struct Operations: Sendable {
     let store: ServiceStore
     /// Told when scanning switches change, so resources are evaluated (or their findings closed).
     var service: ScanService? = nil
+    /// The findings in memory, for the findings API.
+    let index: FindingIndex
+
+    init(store: ServiceStore, service: ScanService? = nil) {
+        self.store = store
+        self.service = service
+        index = FindingIndex(store: store)
+    }
 
     static let implemented: Set<String> = [
         "Enable", "Disable", "BatchGetAccountStatus", "ListAccountPermissions", "GetConfiguration", "UpdateConfiguration",
         "GetEc2DeepInspectionConfiguration", "UpdateEc2DeepInspectionConfiguration", "TagResource", "UntagResource",
         "ListTagsForResource", "GetEncryptionKey", "UpdateEncryptionKey", "ResetEncryptionKey", "BatchGetFreeTrialInfo",
-        "ListUsageTotals", "ListCoverage", "ListCoverageStatistics", "ListFindings",
+        "ListUsageTotals", "ListCoverage", "ListCoverageStatistics", "ListFindings", "ListFindingAggregations", "BatchGetFindingDetails",
+        "CreateFilter", "UpdateFilter", "DeleteFilter", "ListFilters", "SearchVulnerabilities", "ScanSbom",
     ]
 
     /// Validates the request against its input shape (body, path and query members together), then
@@ -38,6 +47,14 @@ struct Operations: Sendable {
             case "ListCoverage": return (call.spec.successCode, try listCoverage(call, input))
             case "ListCoverageStatistics": return (call.spec.successCode, try listCoverageStatistics(call, input))
             case "ListFindings": return (call.spec.successCode, try listFindings(call, input))
+            case "ListFindingAggregations": return (call.spec.successCode, try listFindingAggregations(call, input))
+            case "BatchGetFindingDetails": output = try findingDetails(call, input)
+            case "CreateFilter": output = try createFilter(call, input)
+            case "UpdateFilter": output = try updateFilter(call, input)
+            case "DeleteFilter": output = try deleteFilter(call, input)
+            case "ListFilters": output = try listFilters(call, input)
+            case "SearchVulnerabilities": output = try searchVulnerabilities(call, input)
+            case "ScanSbom": return (call.spec.successCode, try scanSbom(call, input))
             case "Enable": output = try enable(call, input)
             case "Disable": output = try disable(call, input)
             case "BatchGetAccountStatus": output = try batchGetAccountStatus(call, input)
@@ -305,6 +322,7 @@ struct Operations: Sendable {
 
     func tags(_ call: Call) throws -> [String: String] {
         let arn = try taggedARN(call)
+        if let tags = try filterTags(call, arn: arn) { return tags }
         return (try stored(call, "tags:\(arn)").0 as? [String: String]) ?? [:]
     }
 
@@ -319,6 +337,7 @@ struct Operations: Sendable {
             throw AWSError.validation("Tags must number at most 50, with keys of 1 to 128 characters not starting with aws: and values of at most 256",
                                       fields: [["name": "tags", "message": "Invalid tags"]])
         }
+        if try setFilterTags(call, arn: arn, current) { return [:] }
         try save(call, "tags:\(arn)", current)
         return [:]
     }
@@ -330,6 +349,7 @@ struct Operations: Sendable {
         }
         var current = try tags(call)
         for key in keys { current[key] = nil }
+        if try setFilterTags(call, arn: arn, current) { return [:] }
         try save(call, "tags:\(arn)", current)
         return [:]
     }

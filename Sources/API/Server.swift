@@ -16,7 +16,12 @@ public enum VigilServer {
         let router = Router()
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/metrics") { _, _ in Metrics.shared.text() }
-        router.middlewares.add(InspectorMiddleware(operations: Operations(store: store, service: service), store: store, logger: logger,
+        let operations = Operations(store: store, service: service)
+        // The findings API reads every finding into memory once; begun now, not at the first query.
+        Thread.detachNewThread {
+            do { try operations.index.warm() } catch { logger.error("cannot read the findings for the findings API: \(error)") }
+        }
+        router.middlewares.add(InspectorMiddleware(operations: operations, store: store, logger: logger,
                                                    vigil: VigilRoutes(service: service)))
         let app = Application(
             router: router,

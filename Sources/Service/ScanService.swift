@@ -256,6 +256,17 @@ public final class ScanService: Sendable {
                          findings: stored, inventory: nil, observedAt: observedAt)
     }
 
+    /// The open advisory database (nil before the first import or update).
+    public func advisoryDatabase() throws -> AdvisoryDatabase? { try advisories.current()?.0 }
+
+    /// An inventory's findings against the open advisory database, nothing stored (ScanSbom); nil
+    /// when there is no database yet.
+    public func assess(_ inventory: Inventory, resource: Resource, account: String, region: String) throws -> [Finding]? {
+        guard let (database, index, cache) = try advisories.current() else { return nil }
+        let matches = try Matcher(database: database, index: index).matches(inventory.packages).matches
+        return try FindingBuilder(database: database, cache: cache).findings(for: matches, context: .init(resource: resource, accountID: account, region: region))
+    }
+
     /// A finding as the store keeps it: its document and the columns it is selected and reconciled by.
     static func stored(_ f: Finding, account: String, region: String, resourceID: String, resourceType: String, fingerprint: String?) throws -> ServiceStore.StoredFinding {
         ServiceStore.StoredFinding(arn: f.findingArn, accountID: account, region: region, resourceID: resourceID, resourceType: resourceType,

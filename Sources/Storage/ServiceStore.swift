@@ -182,6 +182,48 @@ public final class ServiceStore: @unchecked Sendable {
                 CREATE UNIQUE INDEX job_queued ON job (dedupe_key) WHERE state = 'queued';
                 """)
         }
+        migrator.registerMigration("v7") { db in
+            // A change feed for readers that keep findings in memory (the findings API's index): every
+            // insert or update of a finding or resource takes the next number of one counter, so a
+            // reader asks only for rows changed since the number it last saw. Numbers are given in
+            // commit order (SQLite has one writer), so a reader never misses a row. Findings are never
+            // deleted; a resource's deletion only matters through its findings, which are written
+            // (closed) in the same transaction. And the account's findings filters (CreateFilter).
+            try db.execute(sql: """
+                CREATE TABLE change_counter (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+                ALTER TABLE finding ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE resource ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+                UPDATE finding SET seq = rowid;
+                UPDATE resource SET seq = (SELECT coalesce(max(rowid), 0) FROM finding) + rowid;
+                INSERT INTO change_counter VALUES (1, (SELECT coalesce(max(seq), 0) FROM resource) + (SELECT coalesce(max(seq), 0) FROM finding));
+                CREATE INDEX finding_seq ON finding (seq);
+                CREATE INDEX resource_seq ON resource (seq);
+                CREATE TRIGGER finding_changed_insert AFTER INSERT ON finding BEGIN
+                    UPDATE change_counter SET value = value + 1;
+                    UPDATE finding SET seq = (SELECT value FROM change_counter) WHERE rowid = NEW.rowid;
+                END;
+                CREATE TRIGGER finding_changed_update AFTER UPDATE OF status, document, resource_id, account_id, region ON finding BEGIN
+                    UPDATE change_counter SET value = value + 1;
+                    UPDATE finding SET seq = (SELECT value FROM change_counter) WHERE rowid = NEW.rowid;
+                END;
+                CREATE TRIGGER resource_changed_insert AFTER INSERT ON resource BEGIN
+                    UPDATE change_counter SET value = value + 1;
+                    UPDATE resource SET seq = (SELECT value FROM change_counter) WHERE rowid = NEW.rowid;
+                END;
+                CREATE TRIGGER resource_changed_update AFTER UPDATE OF observed_at, document ON resource BEGIN
+                    UPDATE change_counter SET value = value + 1;
+                    UPDATE resource SET seq = (SELECT value FROM change_counter) WHERE rowid = NEW.rowid;
+                END;
+                CREATE TABLE finding_filter (
+                    arn TEXT PRIMARY KEY,
+                    account_id TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    document TEXT NOT NULL,
+                    updated_at REAL NOT NULL
+                );
+                CREATE INDEX finding_filter_by_account ON finding_filter (account_id, region);
+                """)
+        }
         try migrator.migrate(queue)
     }
 
@@ -711,4 +753,97 @@ final class PrincipalCache: @unchecked Sendable {
 
     func set(_ principal: ServiceStore.Principal) { lock.withLock { map[principal.accessKeyID] = (principal, Date()) } }
     func remove(_ key: String) { lock.withLock { map[key] = nil } }
+}
+
+// MARK: Change feed and findings filters
+
+extension ServiceStore {
+    /// A finding as the change feed gives it: its key columns, stored status and document.
+    public struct FindingChange: Sendable {
+        public var seq: Int64
+        public var arn: String
+        public var accountID: String
+        public var region: String
+        public var resourceID: String
+        public var status: String
+        public var document: String
+    }
+
+    /// A resource's last evaluation as the change feed gives it.
+    public struct ResourceChange: Sendable {
+        public var seq: Int64
+        public var accountID: String
+        public var region: String
+        public var resourceID: String
+        public var observedAt: Double?
+    }
+
+    /// Findings and resources written after `seq` (at most `limit` findings, in change order), and
+    /// the feed position the answer reaches; all read in one snapshot.
+    public func changes(after seq: Int64, limit: Int) throws -> (findings: [FindingChange], resources: [ResourceChange], reached: Int64) {
+        try queue.read { db in
+            let findings = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT seq, finding_arn, account_id, region, resource_id, status, document FROM finding WHERE seq > ? ORDER BY seq LIMIT ?
+                """), arguments: [seq, limit]).map {
+                FindingChange(seq: $0[0], arn: $0[1], accountID: $0[2], region: $0[3], resourceID: $0[4], status: $0[5], document: $0[6])
+            }
+            // A full batch reaches only its last finding; otherwise everything committed is seen.
+            let reached: Int64 = findings.count == limit ? findings.last!.seq : try Int64.fetchOne(db, sql: "SELECT value FROM change_counter") ?? seq
+            let resources = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT seq, account_id, region, resource_id, observed_at FROM resource WHERE seq > ? AND seq <= ?
+                """), arguments: [seq, reached]).map {
+                ResourceChange(seq: $0[0], accountID: $0[1], region: $0[2], resourceID: $0[3], observedAt: $0[4])
+            }
+            return (findings, resources, reached)
+        }
+    }
+
+    /// The change feed's current position.
+    public func changePosition() throws -> Int64 {
+        try queue.read { db in try Int64.fetchOne(db, sql: "SELECT value FROM change_counter") ?? 0 }
+    }
+
+    /// A findings filter (CreateFilter): its ARN and its inspector2 `Filter` JSON document.
+    public struct StoredFilter: Sendable, Hashable {
+        public var arn: String
+        public var accountID: String
+        public var region: String
+        public var document: String
+
+        public init(arn: String, accountID: String, region: String, document: String) {
+            self.arn = arn
+            self.accountID = accountID
+            self.region = region
+            self.document = document
+        }
+    }
+
+    /// Adds or replaces a filter.
+    public func putFilter(_ filter: StoredFilter) throws {
+        try queue.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO finding_filter VALUES (?, ?, ?, ?, ?)",
+                           arguments: [filter.arn, filter.accountID, filter.region, filter.document, Date().timeIntervalSince1970])
+        }
+    }
+
+    /// Deletes a filter of the account; false when it has none with that ARN.
+    public func deleteFilter(account: String, region: String, arn: String) throws -> Bool {
+        try queue.write { db in
+            try db.execute(sql: "DELETE FROM finding_filter WHERE account_id = ? AND region = ? AND arn = ?", arguments: [account, region, arn])
+            return db.changesCount > 0
+        }
+    }
+
+    /// An account's filters in a region, by ARN; every account's when `account` is nil.
+    public func filters(account: String? = nil, region: String? = nil) throws -> [StoredFilter] {
+        try queue.read { db in
+            let rows = if let account, let region {
+                try Row.fetchAll(db, sql: "SELECT arn, account_id, region, document FROM finding_filter WHERE account_id = ? AND region = ? ORDER BY arn",
+                                 arguments: [account, region])
+            } else {
+                try Row.fetchAll(db, sql: "SELECT arn, account_id, region, document FROM finding_filter ORDER BY arn")
+            }
+            return rows.map { StoredFilter(arn: $0[0], accountID: $0[1], region: $0[2], document: $0[3]) }
+        }
+    }
 }

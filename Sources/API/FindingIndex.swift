@@ -1,0 +1,413 @@
+import Foundation
+import Storage
+
+/// Every finding of the store in memory, in the few fields queries read (`IndexedFinding`), kept
+/// current from the store's change feed: each query first reads the findings and resources written
+/// since the feed position it last reached, so a query sees every write committed before it began.
+/// Documents are read only for the page a query returns.
+///
+/// Suppression rules (SUPPRESS filters) are applied here: a finding whose stored status is ACTIVE
+/// and that matches a rule in force is SUPPRESSED to every reader, and ACTIVE again as soon as no
+/// rule in force matches it (a rule deleted, narrowed, or past its `vigil:expiresAt`). The stored
+/// status is never rewritten, so lifting a rule needs no write.
+final class FindingIndex: @unchecked Sendable {
+    struct PartitionKey: Hashable { var account: String; var region: String }
+
+    /// One account's findings in one region.
+    final class Partition {
+        var rows: [IndexedFinding] = []
+        var positions: [String: Int] = [:]
+        /// Each resource's last evaluation, shared by its findings.
+        var clocks: [String: ResourceClock] = [:]
+        /// The resource facts last built per resource id, reused while findings carry the same.
+        var subjects: [String: Subject] = [:]
+        var rules: [SuppressionRule] = []
+        var rulesLoaded = false
+
+        func clock(_ id: String) -> ResourceClock {
+            if let clock = clocks[id] { return clock }
+            let clock = ResourceClock()
+            clocks[id] = clock
+            return clock
+        }
+    }
+
+    let store: ServiceStore
+    private var partitions: [PartitionKey: Partition] = [:]
+    private var position: Int64 = 0
+    private var strings = Interner()
+    private let lock = NSLock()
+    /// Set when filters change; rules are reloaded at the next query.
+    private var staleRules: Set<PartitionKey> = []
+
+    init(store: ServiceStore) { self.store = store }
+
+    /// Runs `body` over a partition brought up to date, under the index's lock (queries are
+    /// short; the first one after start loads every finding).
+    func read<T>(account: String, region: String, now: Date = Date(), _ body: (Partition) throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        try catchUp()
+        let key = PartitionKey(account: account, region: region)
+        let partition = partitions[key] ?? Partition()
+        partitions[key] = partition
+        try applyRules(partition, key: key, now: now.timeIntervalSince1970)
+        return try body(partition)
+    }
+
+    /// Brings the index up to date without a query (at start, so the first caller does not wait).
+    func warm() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        try catchUp()
+    }
+
+    /// Filters of this account changed: its rules are read again at its next query.
+    func filtersChanged(account: String, region: String) {
+        lock.withLock { _ = staleRules.insert(PartitionKey(account: account, region: region)) }
+    }
+
+    // MARK: Change feed
+
+    private func catchUp() throws {
+        while true {
+            let (findings, resources, reached) = try store.changes(after: position, limit: 20_000)
+            let facets = Self.decode(findings)
+            for (change, facet) in zip(findings, facets) {
+                guard let facet else { continue }
+                let key = PartitionKey(account: change.accountID, region: change.region)
+                let partition = partitions[key] ?? Partition()
+                partitions[key] = partition
+                var row = IndexedFinding(facet, storedStatus: change.status, strings: &strings, partition: partition)
+                row.status = partition.rules.isEmpty ? row.storedStatus : Self.effectiveStatus(row, rules: partition.rules, now: Date().timeIntervalSince1970)
+                if let at = partition.positions[change.arn] {
+                    partition.rows[at] = row
+                } else {
+                    partition.positions[change.arn] = partition.rows.count
+                    partition.rows.append(row)
+                }
+            }
+            for change in resources {
+                let key = PartitionKey(account: change.accountID, region: change.region)
+                let partition = partitions[key] ?? Partition()
+                partitions[key] = partition
+                partition.clock(change.resourceID).observedAt = change.observedAt
+            }
+            position = reached
+            if findings.count < 20_000 { return }
+        }
+    }
+
+    /// Documents decoded on every core (the first load reads every finding). A document that
+    /// cannot be read is left out of the index (it cannot be filtered) and logged once.
+    static func decode(_ changes: [ServiceStore.FindingChange]) -> [FindingFacets?] {
+        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let chunk = (changes.count + workers - 1) / workers
+        let parts = Slots<[FindingFacets?]>(count: workers)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let decoder = JSONDecoder()
+            let range = min(changes.count, worker * chunk)..<min(changes.count, (worker + 1) * chunk)
+            parts.set(worker, range.map { try? decoder.decode(FindingFacets.self, from: Data(changes[$0].document.utf8)) })
+        }
+        return parts.values.flatMap { $0 ?? [] }
+    }
+
+    // MARK: Suppression
+
+    private func applyRules(_ partition: Partition, key: PartitionKey, now: Double) throws {
+        var changed = false
+        if !partition.rulesLoaded || staleRules.contains(key) {
+            partition.rules = try store.filters(account: key.account, region: key.region).compactMap(SuppressionRule.init)
+            partition.rulesLoaded = true
+            staleRules.remove(key)
+            changed = true
+        }
+        // A rule past its expiry stops suppressing at once.
+        if partition.rules.contains(where: { $0.expiresAt.map { $0 <= now } ?? false }) {
+            partition.rules.removeAll { $0.expiresAt.map { $0 <= now } ?? false }
+            changed = true
+        }
+        guard changed else { return }
+        for i in partition.rows.indices {
+            partition.rows[i].status = Self.effectiveStatus(partition.rows[i], rules: partition.rules, now: now)
+        }
+    }
+
+    static func effectiveStatus(_ row: IndexedFinding, rules: [SuppressionRule], now: Double) -> UInt8 {
+        guard row.storedStatus == Status.active else { return row.storedStatus }
+        return rules.contains { $0.matches(row, now: now) } ? Status.suppressed : Status.active
+    }
+}
+
+/// One result per worker, each slot written once by its worker.
+final class Slots<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [T?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ value: T) { lock.withLock { slots[i] = value } }
+    var values: [T?] { lock.withLock { slots } }
+}
+
+/// A resource's last evaluation: an open finding's `lastObservedAt`.
+final class ResourceClock { var observedAt: Double? }
+
+/// A SUPPRESS filter in force: its criteria and (Vigil's extension) its expiry, the ISO-8601 time
+/// in its `vigil:expiresAt` tag.
+struct SuppressionRule {
+    static let expiryTag = "vigil:expiresAt"
+    var arn: String
+    var predicate: FindingPredicate
+    var expiresAt: Double?
+
+    init?(_ stored: ServiceStore.StoredFilter) {
+        guard let filter = try? JSONDecoder.inspector.decode(Inspector2.Filter.self, from: Data(stored.document.utf8)),
+              filter.action == .suppress else { return nil }
+        arn = stored.arn
+        predicate = FindingPredicate(filter.criteria, statusField: .stored)
+        expiresAt = filter.tags?[Self.expiryTag].flatMap(Self.parseExpiry)
+    }
+
+    static func parseExpiry(_ text: String) -> Double? {
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return date.timeIntervalSince1970 }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date.timeIntervalSince1970 }
+        formatter.formatOptions = [.withFullDate]
+        return formatter.date(from: text)?.timeIntervalSince1970
+    }
+
+    func matches(_ row: IndexedFinding, now: Double) -> Bool {
+        if let expiresAt, expiresAt <= now { return false }
+        return predicate.matches(row)
+    }
+}
+
+extension JSONDecoder {
+    /// Documents as the store keeps them (dates as seconds since 1970).
+    static var inspector: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return decoder
+    }
+}
+
+/// Finding statuses and severities as small numbers, for fast comparison.
+enum Status {
+    static let active: UInt8 = 0, suppressed: UInt8 = 1, closed: UInt8 = 2
+    static let names = ["ACTIVE", "SUPPRESSED", "CLOSED"]
+    static func code(_ name: String) -> UInt8 { UInt8(names.firstIndex(of: name) ?? 0) }
+}
+
+enum SeverityRank {
+    static let names = ["UNTRIAGED", "INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
+    static func code(_ name: String) -> UInt8 { UInt8(names.firstIndex(of: name) ?? 0) }
+}
+
+/// Equal strings made to share one storage (the index holds millions of copies of a few thousand).
+struct Interner {
+    private var table: [String: String] = [:]
+    mutating func callAsFunction(_ s: String) -> String {
+        if s.utf8.count <= 15 { return s }  // small strings are stored inline anyway
+        if let known = table[s] { return known }
+        table[s] = s
+        return s
+    }
+    mutating func callAsFunction(_ s: String?) -> String? { s.map { self($0) } }
+}
+
+/// The parts of a finding document that queries filter, sort and group by.
+struct FindingFacets: Decodable {
+    struct Resource: Decodable, Equatable {
+        struct Details: Decodable, Equatable {
+            struct Image: Decodable, Equatable {
+                var repositoryName: String
+                var imageTags: [String]?
+                var pushedAt: Double?
+                var architecture: String?
+                var imageHash: String
+                var registry: String
+                var lastInUseAt: Double?
+                var inUseCount: Double?
+                var platform: String?
+            }
+            struct Instance: Decodable, Equatable {
+                var imageId: String?
+                var platform: String?
+                var vpcId: String?
+                var subnetId: String?
+            }
+            struct Function: Decodable, Equatable {
+                var functionName: String
+                var runtime: String
+                var executionRoleArn: String
+                var layers: [String]?
+                var lastModifiedAt: Double?
+            }
+            struct CodeRepository: Decodable, Equatable {
+                var projectName: String?
+                var providerType: String?
+            }
+            var awsEcrContainerImage: Image?
+            var awsEc2Instance: Instance?
+            var awsLambdaFunction: Function?
+            var codeRepository: CodeRepository?
+        }
+        var type: String
+        var id: String
+        var tags: [String: String]?
+        var details: Details?
+    }
+    struct Package: Decodable {
+        var name: String
+        var version: String
+        var epoch: Double?
+        var release: String?
+        var arch: String?
+        var sourceLayerHash: String?
+        var sourceLambdaLayerArn: String?
+        var filePath: String?
+    }
+    struct Vulnerability: Decodable {
+        var vulnerabilityId: String
+        var vulnerablePackages: [Package]?
+        var source: String
+        var relatedVulnerabilities: [String]?
+        var vendorSeverity: String?
+    }
+    struct Network: Decodable {
+        struct Range: Decodable { var begin: Int; var end: Int }
+        var openPortRange: Range?
+        var `protocol`: String?
+    }
+    struct Code: Decodable {
+        struct File: Decodable { var filePath: String? }
+        var detectorName: String?
+        var detectorTags: [String]?
+        var filePath: File?
+    }
+    struct Epss: Decodable { var score: Double? }
+    var findingArn: String
+    var awsAccountId: String
+    var type: String
+    var title: String?
+    var severity: String
+    var firstObservedAt: Double
+    var lastObservedAt: Double
+    var updatedAt: Double?
+    var resources: [Resource]
+    var inspectorScore: Double?
+    var packageVulnerabilityDetails: Vulnerability?
+    var networkReachabilityDetails: Network?
+    var codeVulnerabilityDetails: Code?
+    var fixAvailable: String?
+    var exploitAvailable: String?
+    var epss: Epss?
+}
+
+/// A resource as findings describe it, shared by the findings that describe it alike.
+final class Subject {
+    let facts: FindingFacets.Resource
+    let clock: ResourceClock
+    /// Multi-valued facts flattened once.
+    let imageTags: [String]
+    let tagPairs: [String: String]
+
+    init(_ facts: FindingFacets.Resource, clock: ResourceClock) {
+        self.facts = facts
+        self.clock = clock
+        imageTags = facts.details?.awsEcrContainerImage?.imageTags ?? []
+        tagPairs = facts.tags ?? [:]
+    }
+
+    var image: FindingFacets.Resource.Details.Image? { facts.details?.awsEcrContainerImage }
+    var instance: FindingFacets.Resource.Details.Instance? { facts.details?.awsEc2Instance }
+    var function: FindingFacets.Resource.Details.Function? { facts.details?.awsLambdaFunction }
+    var codeRepository: FindingFacets.Resource.Details.CodeRepository? { facts.details?.codeRepository }
+}
+
+/// One finding as the index keeps it.
+struct IndexedFinding {
+    struct Package {
+        var name: String
+        var version: String
+        var epoch: Double?
+        var release: String?
+        var arch: String?
+        var sourceLayerHash: String?
+        var sourceLambdaLayerArn: String?
+        var filePath: String?
+    }
+    var arn: String
+    var account: String
+    var type: String
+    var title: String?
+    var severity: UInt8
+    var severityName: String
+    var storedStatus: UInt8
+    /// The status readers see (stored, or SUPPRESSED by a rule).
+    var status: UInt8
+    var firstObservedAt: Double
+    var documentLastObservedAt: Double
+    var updatedAt: Double?
+    var inspectorScore: Double?
+    var epss: Double?
+    var fixAvailable: String?
+    var exploitAvailable: String?
+    var vulnerabilityId: String?
+    var vulnerabilitySource: String?
+    var vendorSeverity: String?
+    var related: [String]
+    var packages: [Package]
+    var portRange: (begin: Int, end: Int)?
+    var networkProtocol: String?
+    var detectorName: String?
+    var detectorTags: [String]
+    var codeFilePath: String?
+    var subjects: [Subject]
+
+    init(_ f: FindingFacets, storedStatus: String, strings: inout Interner, partition: FindingIndex.Partition) {
+        arn = f.findingArn
+        account = strings(f.awsAccountId)
+        type = strings(f.type)
+        title = strings(f.title)
+        severity = SeverityRank.code(f.severity)
+        severityName = strings(f.severity)
+        self.storedStatus = Status.code(storedStatus)
+        status = self.storedStatus
+        firstObservedAt = f.firstObservedAt
+        documentLastObservedAt = f.lastObservedAt
+        updatedAt = f.updatedAt
+        inspectorScore = f.inspectorScore
+        epss = f.epss?.score
+        fixAvailable = strings(f.fixAvailable)
+        exploitAvailable = strings(f.exploitAvailable)
+        let v = f.packageVulnerabilityDetails
+        vulnerabilityId = strings(v?.vulnerabilityId)
+        vulnerabilitySource = strings(v?.source)
+        vendorSeverity = strings(v?.vendorSeverity)
+        related = (v?.relatedVulnerabilities ?? []).map { strings($0) }
+        packages = (v?.vulnerablePackages ?? []).map {
+            Package(name: strings($0.name), version: strings($0.version), epoch: $0.epoch, release: strings($0.release), arch: strings($0.arch),
+                    sourceLayerHash: strings($0.sourceLayerHash), sourceLambdaLayerArn: strings($0.sourceLambdaLayerArn), filePath: strings($0.filePath))
+        }
+        portRange = f.networkReachabilityDetails?.openPortRange.map { ($0.begin, $0.end) }
+        networkProtocol = f.networkReachabilityDetails?.protocol
+        detectorName = f.codeVulnerabilityDetails?.detectorName
+        detectorTags = f.codeVulnerabilityDetails?.detectorTags ?? []
+        codeFilePath = f.codeVulnerabilityDetails?.filePath?.filePath
+        subjects = f.resources.map { resource in
+            if let known = partition.subjects[resource.id], known.facts == resource { return known }
+            let subject = Subject(resource, clock: partition.clock(resource.id))
+            partition.subjects[resource.id] = subject
+            return subject
+        }
+    }
+
+    /// An open finding was last observed at its resource's last evaluation.
+    var lastObservedAt: Double {
+        if storedStatus != Status.closed, let at = subjects.first?.clock.observedAt { return at }
+        return documentLastObservedAt
+    }
+
+    var statusName: String { Status.names[Int(status)] }
+}
