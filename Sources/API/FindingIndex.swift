@@ -1,5 +1,6 @@
 import Foundation
 import Storage
+import VigilCore
 
 /// Every finding of the store in memory, in the few fields queries read (`IndexedFinding`), kept
 /// current from the store's change feed: each query first reads the findings and resources written
@@ -137,15 +138,6 @@ final class FindingIndex: @unchecked Sendable {
         guard row.storedStatus == Status.active else { return row.storedStatus }
         return rules.contains { $0.matches(row, now: now) } ? Status.suppressed : Status.active
     }
-}
-
-/// One result per worker, each slot written once by its worker.
-final class Slots<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [T?]
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ value: T) { lock.withLock { slots[i] = value } }
-    var values: [T?] { lock.withLock { slots } }
 }
 
 /// A resource's last evaluation: an open finding's `lastObservedAt`.

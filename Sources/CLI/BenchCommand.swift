@@ -23,7 +23,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run benchmarks and print figures (ratios against a baseline from the same run).",
-        subcommands: [Versions.self, Database.self, InventoryBench.self, ImageBench.self, MatchBench.self, APIBench.self, ReevaluateBench.self]
+        subcommands: [Versions.self, Database.self, InventoryBench.self, ImageBench.self, MatchBench.self, APIBench.self, ReevaluateBench.self, Populate.self, FindingsBench.self]
     )
 
     struct Versions: ParsableCommand {

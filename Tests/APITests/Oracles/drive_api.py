@@ -10,6 +10,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 import urllib.request, urllib.error
+from shapes import shape_errors
 
 endpoint, key, secret, account, ro_key, ro_secret, other_key, other_secret, other_account = sys.argv[1:10]
 region = "eu-west-1"
@@ -42,49 +43,6 @@ def keep_body(operation_model=None, response_dict=None, **_):
         raw_bodies.append((operation_model, response_dict.get("body", b"")))
 admin.meta.events.register("before-parse.inspector2.*", keep_body)
 
-def shape_errors(shape, value, path):
-    """Member names, types, enums and required members of `value` against a botocore shape."""
-    errors = []
-    kind = shape.type_name
-    if kind == "structure":
-        if not isinstance(value, dict):
-            return ["%s: expected an object" % path]
-        for name in shape.required_members:
-            if name not in value:
-                errors.append("%s: required member %s missing" % (path, name))
-        for name, member in value.items():
-            if name not in shape.members:
-                errors.append("%s: unknown member %s" % (path, name))
-            else:
-                errors += shape_errors(shape.members[name], member, path + "." + name)
-    elif kind == "list":
-        if not isinstance(value, list):
-            return ["%s: expected a list" % path]
-        for k, item in enumerate(value):
-            errors += shape_errors(shape.member, item, "%s[%d]" % (path, k))
-    elif kind == "map":
-        if not isinstance(value, dict):
-            return ["%s: expected a map" % path]
-        for k, item in value.items():
-            errors += shape_errors(shape.value, item, "%s[%s]" % (path, k))
-    elif kind == "string":
-        if not isinstance(value, str):
-            errors.append("%s: expected a string" % path)
-        elif shape.enum and value not in shape.enum:
-            errors.append("%s: %r is not one of %s" % (path, value, shape.enum))
-    elif kind in ("integer", "long"):
-        if not isinstance(value, int) or isinstance(value, bool):
-            errors.append("%s: expected an integer" % path)
-    elif kind in ("double", "float"):
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            errors.append("%s: expected a number" % path)
-    elif kind == "boolean":
-        if not isinstance(value, bool):
-            errors.append("%s: expected a boolean" % path)
-    elif kind == "timestamp":
-        if not isinstance(value, (int, float)):
-            errors.append("%s: expected epoch seconds" % path)
-    return errors
 # The seed workflow: enable, status, disable.
 r = admin.enable(resourceTypes=["EC2", "ECR"])
 check("enable", r["accounts"][0]["resourceStatus"]["ec2"] == "ENABLED" and r["accounts"][0]["resourceStatus"]["lambda"] == "DISABLED", r)
