@@ -79,7 +79,7 @@ final class FindingIndex: @unchecked Sendable {
                 let key = PartitionKey(account: change.accountID, region: change.region)
                 let partition = partitions[key] ?? Partition()
                 partitions[key] = partition
-                var row = IndexedFinding(facet, storedStatus: change.status, strings: &strings, partition: partition)
+                let row = IndexedFinding(facet, storedStatus: change.status, strings: &strings, partition: partition)
                 row.status = partition.rules.isEmpty ? row.storedStatus : Self.effectiveStatus(row, rules: partition.rules, now: Date().timeIntervalSince1970)
                 if let at = partition.positions[change.arn] {
                     partition.rows[at] = row
@@ -192,6 +192,7 @@ enum Status {
 
 enum SeverityRank {
     static let names = ["UNTRIAGED", "INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
+    static let medium: UInt8 = 3, high: UInt8 = 4, critical: UInt8 = 5
     static func code(_ name: String) -> UInt8 { UInt8(names.firstIndex(of: name) ?? 0) }
 }
 
@@ -302,12 +303,16 @@ final class Subject {
     let clock: ResourceClock
     /// Multi-valued facts flattened once.
     let imageTags: [String]
+    let layers: [String]
+    let isImage: Bool
     let tagPairs: [String: String]
 
     init(_ facts: FindingFacets.Resource, clock: ResourceClock) {
         self.facts = facts
         self.clock = clock
         imageTags = facts.details?.awsEcrContainerImage?.imageTags ?? []
+        layers = facts.details?.awsLambdaFunction?.layers ?? []
+        isImage = facts.details?.awsEcrContainerImage != nil
         tagPairs = facts.tags ?? [:]
     }
 
@@ -317,8 +322,9 @@ final class Subject {
     var codeRepository: FindingFacets.Resource.Details.CodeRepository? { facts.details?.codeRepository }
 }
 
-/// One finding as the index keeps it.
-struct IndexedFinding {
+/// One finding as the index keeps it (a class: a query walks a million of them, and passing one on
+/// costs one reference count, not one per field).
+final class IndexedFinding {
     struct Package {
         var name: String
         var version: String
@@ -345,6 +351,10 @@ struct IndexedFinding {
     var epss: Double?
     var fixAvailable: String?
     var exploitAvailable: String?
+    /// For counting: exploit and fix available (YES), a network finding.
+    var exploitable: Bool
+    var fixable: Bool
+    var isNetwork: Bool
     var vulnerabilityId: String?
     var vulnerabilitySource: String?
     var vendorSeverity: String?
@@ -373,6 +383,9 @@ struct IndexedFinding {
         epss = f.epss?.score
         fixAvailable = strings(f.fixAvailable)
         exploitAvailable = strings(f.exploitAvailable)
+        exploitable = f.exploitAvailable == "YES"
+        fixable = f.fixAvailable == "YES"
+        isNetwork = f.type == "NETWORK_REACHABILITY"
         let v = f.packageVulnerabilityDetails
         vulnerabilityId = strings(v?.vulnerabilityId)
         vulnerabilitySource = strings(v?.source)

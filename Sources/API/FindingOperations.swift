@@ -48,7 +48,7 @@ extension Operations {
     }
 
     static func sortValue(_ f: IndexedFinding, _ field: I2.SortField) -> SortValue? {
-        let image = f.subjects.lazy.compactMap(\.image).first
+        var image: FindingFacets.Resource.Details.Image? { f.subjects.lazy.compactMap(\.image).first }
         switch field {
         case .awsAccountId: return .text(f.account)
         case .findingType: return .text(f.type)
@@ -138,17 +138,25 @@ extension Operations {
                 }
                 return (rows.map { ($0.arn, $0.statusName, $0.lastObservedAt, Self.sortValue($0, field)) }, more)
             }
+        // The stored documents as they are, with the status readers see and the last observation
+        // spliced in (decoding and re-encoding a page of documents would cost more than the query).
         let documents = Dictionary(try store.findings(arns: page.map(\.arn)).map { ($0.arn, $0.document) }, uniquingKeysWith: { a, _ in a })
-        let decoder = JSONDecoder.inspector
-        let findings = try page.compactMap { entry -> I2.Finding? in
+        let findings = try page.compactMap { entry -> String? in
             guard let document = documents[entry.arn] else { return nil }
-            var finding = try decoder.decode(I2.Finding.self, from: Data(document.utf8))
-            finding.status = I2.FindingStatus(rawValue: entry.status) ?? finding.status
-            finding.lastObservedAt = Date(timeIntervalSince1970: entry.lastObservedAt)
-            return finding
+            let values = ["status": "\"\(entry.status)\"", "lastObservedAt": Self.number(entry.lastObservedAt)]
+            if let spliced = JSONSplice.replacing(values, in: document) { return spliced }
+            throw AWSError.internal("the stored document of \(entry.arn) is not a JSON object")
         }
-        let next = more ? page.last.map { PagePosition(value: $0.value, key: $0.arn, request: Self.digest(input)).encoded() } : nil
-        return try Self.encode(I2.ListFindingsResponse(nextToken: next, findings: findings))
+        var body = "{\"findings\":[" + findings.joined(separator: ",") + "]"
+        if more, let last = page.last {
+            body += ",\"nextToken\":\"" + PagePosition(value: last.value, key: last.arn, request: Self.digest(input)).encoded() + "\""
+        }
+        return Data((body + "}").utf8)
+    }
+
+    /// A number as JSON writes it (whole seconds without a fraction).
+    static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)"
     }
 
     // MARK: ListFindingAggregations
@@ -163,15 +171,15 @@ extension Operations {
 
         mutating func count(_ f: IndexedFinding) {
             all += 1
-            switch f.severityName {
-            case "CRITICAL": critical += 1
-            case "HIGH": high += 1
-            case "MEDIUM": medium += 1
+            switch f.severity {
+            case SeverityRank.critical: critical += 1
+            case SeverityRank.high: high += 1
+            case SeverityRank.medium: medium += 1
             default: break
             }
-            if f.exploitAvailable == "YES" { exploitable += 1 }
-            if f.fixAvailable == "YES" { fixable += 1 }
-            if f.type == "NETWORK_REACHABILITY" { network += 1 }
+            if f.exploitable { exploitable += 1 }
+            if f.fixable { fixable += 1 }
+            if f.isNetwork { network += 1 }
         }
 
         var severityCounts: [String: Any] { ["all": all, "medium": medium, "high": high, "critical": critical] }
@@ -290,8 +298,10 @@ extension Operations {
         case .package:
             let names = StringTest(r?.packageAggregation?.packageNames)
             for f in rows {
-                for name in Set(f.packages.map(\.name)) where names?.passes(name) ?? true {
-                    add(name, f) { ["packageName": name, "accountId": f.account] }
+                for (n, package) in f.packages.enumerated() where names?.passes(package.name) ?? true {
+                    // A package named twice in one finding counts it once.
+                    if n > 0, f.packages[..<n].contains(where: { $0.name == package.name }) { continue }
+                    add(package.name, f) { ["packageName": package.name, "accountId": f.account] }
                 }
             }
         case .ami:
@@ -323,13 +333,18 @@ extension Operations {
             let a = r?.awsEcrContainerAggregation
             let ids = StringTest(a?.resourceIds), shas = StringTest(a?.imageShas), repositories = StringTest(a?.repositories)
             let architectures = StringTest(a?.architectures), imageTags = StringTest(a?.imageTags)
+            let filtered = ids != nil || shas != nil || repositories != nil || architectures != nil || imageTags != nil
+                || a?.lastInUseAt?.isEmpty == false || a?.inUseCount?.isEmpty == false
             for f in rows {
-                for s in f.subjects {
-                    guard let image = s.image, ids?.passes(s.facts.id) ?? true, shas?.passes(image.imageHash) ?? true,
-                          repositories?.passes(image.repositoryName) ?? true, architectures?.passes(image.architecture) ?? true,
-                          imageTags?.passes(s.imageTags) ?? true, within(a?.lastInUseAt, image.lastInUseAt),
-                          within(a?.inUseCount, image.inUseCount) else { continue }
+                for s in f.subjects where s.isImage {
+                    if filtered {
+                        guard let image = s.image, ids?.passes(s.facts.id) ?? true, shas?.passes(image.imageHash) ?? true,
+                              repositories?.passes(image.repositoryName) ?? true, architectures?.passes(image.architecture) ?? true,
+                              imageTags?.passes(s.imageTags) ?? true, within(a?.lastInUseAt, image.lastInUseAt),
+                              within(a?.inUseCount, image.inUseCount) else { continue }
+                    }
                     add(s.facts.id, f) {
+                        let image = s.image!
                         var fields: [String: Any] = ["resourceId": s.facts.id, "imageSha": image.imageHash, "repository": image.repositoryName,
                                                      "imageTags": s.imageTags, "accountId": f.account]
                         fields["architecture"] = image.architecture

@@ -32,15 +32,31 @@ struct FindingPredicate {
             guard let test = StringTest(filters) else { return }
             checks.append { test.passes(values($0)) }
         }
-        func dates(_ filters: [I2.DateFilter]?, _ value: @escaping (IndexedFinding) -> [Double]) {
-            guard let filters, !filters.isEmpty else { return }
-            let ranges = filters.map { ($0.startInclusive?.timeIntervalSince1970 ?? -.infinity, $0.endInclusive?.timeIntervalSince1970 ?? .infinity) }
-            checks.append { f in value(f).contains { d in ranges.contains { d >= $0.0 && d <= $0.1 } } }
+        /// One value per resource (the finding's subjects), tested without building a list for the usual single resource.
+        func each(_ filters: [I2.StringFilter]?, _ value: @escaping (Subject) -> String?) {
+            guard let test = StringTest(filters) else { return }
+            checks.append { f in f.subjects.count == 1 ? test.passes(value(f.subjects[0])) : test.passes(f.subjects.compactMap(value)) }
         }
-        func numbers(_ filters: [I2.NumberFilter]?, _ value: @escaping (IndexedFinding) -> [Double]) {
-            guard let filters, !filters.isEmpty else { return }
-            let ranges = filters.map { ($0.lowerInclusive ?? -.infinity, $0.upperInclusive ?? .infinity) }
-            checks.append { f in value(f).contains { n in ranges.contains { n >= $0.0 && n <= $0.1 } } }
+        func within(_ ranges: [(Double, Double)], _ value: Double?) -> Bool {
+            guard let value else { return false }
+            for r in ranges where value >= r.0 && value <= r.1 { return true }
+            return false
+        }
+        func dateRanges(_ filters: [I2.DateFilter]?) -> [(Double, Double)]? {
+            guard let filters, !filters.isEmpty else { return nil }
+            return filters.map { ($0.startInclusive?.timeIntervalSince1970 ?? -.infinity, $0.endInclusive?.timeIntervalSince1970 ?? .infinity) }
+        }
+        func numberRanges(_ filters: [I2.NumberFilter]?) -> [(Double, Double)]? {
+            guard let filters, !filters.isEmpty else { return nil }
+            return filters.map { ($0.lowerInclusive ?? -.infinity, $0.upperInclusive ?? .infinity) }
+        }
+        func range(_ ranges: [(Double, Double)]?, _ value: @escaping (IndexedFinding) -> Double?) {
+            guard let ranges else { return }
+            checks.append { within(ranges, value($0)) }
+        }
+        func rangeEach(_ ranges: [(Double, Double)]?, _ value: @escaping (Subject) -> Double?) {
+            guard let ranges else { return }
+            checks.append { f in f.subjects.contains { within(ranges, value($0)) } }
         }
         one(c.findingArn) { $0.arn }
         one(c.awsAccountId) { $0.account }
@@ -51,28 +67,28 @@ struct FindingPredicate {
         case .stored: one(c.findingStatus) { Status.names[Int($0.storedStatus)] }
         }
         one(c.title) { $0.title }
-        many(c.resourceType) { $0.subjects.map(\.facts.type) }
-        many(c.resourceId) { $0.subjects.map(\.facts.id) }
+        each(c.resourceType) { $0.facts.type }
+        each(c.resourceId) { $0.facts.id }
         one(c.vulnerabilityId) { $0.vulnerabilityId }
         one(c.vulnerabilitySource) { $0.vulnerabilitySource }
         one(c.vendorSeverity) { $0.vendorSeverity }
         many(c.relatedVulnerabilities) { $0.related }
         one(c.fixAvailable) { $0.fixAvailable }
         one(c.exploitAvailable) { $0.exploitAvailable }
-        many(c.ecrImageRepositoryName) { $0.subjects.compactMap { $0.image?.repositoryName } }
-        many(c.ecrImageRegistry) { $0.subjects.compactMap { $0.image?.registry } }
-        many(c.ecrImageTags) { $0.subjects.flatMap(\.imageTags) }
-        many(c.ecrImageHash) { $0.subjects.compactMap { $0.image?.imageHash } }
-        many(c.ecrImageArchitecture) { $0.subjects.compactMap { $0.image?.architecture } }
-        many(c.lambdaFunctionName) { $0.subjects.compactMap { $0.function?.functionName } }
-        many(c.lambdaFunctionRuntime) { $0.subjects.compactMap { $0.function?.runtime } }
-        many(c.lambdaFunctionLayers) { $0.subjects.flatMap { $0.function?.layers ?? [] } }
-        many(c.lambdaFunctionExecutionRoleArn) { $0.subjects.compactMap { $0.function?.executionRoleArn } }
-        many(c.ec2InstanceImageId) { $0.subjects.compactMap { $0.instance?.imageId } }
-        many(c.ec2InstanceVpcId) { $0.subjects.compactMap { $0.instance?.vpcId } }
-        many(c.ec2InstanceSubnetId) { $0.subjects.compactMap { $0.instance?.subnetId } }
-        many(c.codeRepositoryProjectName) { $0.subjects.compactMap { $0.codeRepository?.projectName } }
-        many(c.codeRepositoryProviderType) { $0.subjects.compactMap { $0.codeRepository?.providerType } }
+        each(c.ecrImageRepositoryName) { $0.image?.repositoryName }
+        each(c.ecrImageRegistry) { $0.image?.registry }
+        many(c.ecrImageTags) { $0.subjects.count == 1 ? $0.subjects[0].imageTags : $0.subjects.flatMap(\.imageTags) }
+        each(c.ecrImageHash) { $0.image?.imageHash }
+        each(c.ecrImageArchitecture) { $0.image?.architecture }
+        each(c.lambdaFunctionName) { $0.function?.functionName }
+        each(c.lambdaFunctionRuntime) { $0.function?.runtime }
+        many(c.lambdaFunctionLayers) { $0.subjects.count == 1 ? $0.subjects[0].layers : $0.subjects.flatMap(\.layers) }
+        each(c.lambdaFunctionExecutionRoleArn) { $0.function?.executionRoleArn }
+        each(c.ec2InstanceImageId) { $0.instance?.imageId }
+        each(c.ec2InstanceVpcId) { $0.instance?.vpcId }
+        each(c.ec2InstanceSubnetId) { $0.instance?.subnetId }
+        each(c.codeRepositoryProjectName) { $0.codeRepository?.projectName }
+        each(c.codeRepositoryProviderType) { $0.codeRepository?.providerType }
         one(c.networkProtocol) { $0.networkProtocol }
         // Network reachability components (Inspector's network paths); Vigil does not produce them yet.
         many(c.componentId) { _ in [] }
@@ -80,15 +96,15 @@ struct FindingPredicate {
         one(c.codeVulnerabilityDetectorName) { $0.detectorName }
         many(c.codeVulnerabilityDetectorTags) { $0.detectorTags }
         one(c.codeVulnerabilityFilePath) { $0.codeFilePath }
-        dates(c.firstObservedAt) { [$0.firstObservedAt] }
-        dates(c.lastObservedAt) { [$0.lastObservedAt] }
-        dates(c.updatedAt) { $0.updatedAt.map { [$0] } ?? [] }
-        dates(c.ecrImagePushedAt) { $0.subjects.compactMap { $0.image?.pushedAt } }
-        dates(c.ecrImageLastInUseAt) { $0.subjects.compactMap { $0.image?.lastInUseAt } }
-        dates(c.lambdaFunctionLastModifiedAt) { $0.subjects.compactMap { $0.function?.lastModifiedAt } }
-        numbers(c.inspectorScore) { $0.inspectorScore.map { [$0] } ?? [] }
-        numbers(c.epssScore) { $0.epss.map { [$0] } ?? [] }
-        numbers(c.ecrImageInUseCount) { $0.subjects.compactMap { $0.image?.inUseCount } }
+        range(dateRanges(c.firstObservedAt)) { $0.firstObservedAt }
+        range(dateRanges(c.lastObservedAt)) { $0.lastObservedAt }
+        range(dateRanges(c.updatedAt)) { $0.updatedAt }
+        rangeEach(dateRanges(c.ecrImagePushedAt)) { $0.image?.pushedAt }
+        rangeEach(dateRanges(c.ecrImageLastInUseAt)) { $0.image?.lastInUseAt }
+        rangeEach(dateRanges(c.lambdaFunctionLastModifiedAt)) { $0.function?.lastModifiedAt }
+        range(numberRanges(c.inspectorScore)) { $0.inspectorScore }
+        range(numberRanges(c.epssScore)) { $0.epss }
+        rangeEach(numberRanges(c.ecrImageInUseCount)) { $0.image?.inUseCount }
         if let filters = c.resourceTags, !filters.isEmpty {
             checks.append { f in
                 filters.contains { m in f.subjects.contains { s in s.tagPairs[m.key].map { m.value == nil || $0 == m.value } ?? false } }

@@ -136,8 +136,8 @@ extension BenchCommand {
                     body["nextToken"] = token
                     bodies.append((name + " (page 2)", body))
                 }
-                print(String(format: "  %-44@ first page %3d findings%@", name as NSString, (page["findings"] as? [Any])?.count ?? 0,
-                             page["nextToken"] == nil ? "" : ", more"))
+                print("  " + name.padding(toLength: 44, withPad: " ", startingAt: 0)
+                      + " first page \((page["findings"] as? [Any])?.count ?? 0) findings" + (page["nextToken"] == nil ? "" : ", more"))
             }
             func run(_ count: Int, _ make: @escaping @Sendable (Int) -> (String, [String: Any])) async throws -> [Double] {
                 let latencies = Slots<Double>(count: count)
