@@ -369,6 +369,7 @@ final class IndexedFinding {
 
     init(_ f: FindingFacets, storedStatus: String, strings: inout Interner, partition: FindingIndex.Partition) {
         arn = f.findingArn
+        rank = Self.rank(f.findingArn)
         account = strings(f.awsAccountId)
         type = strings(f.type)
         title = strings(f.title)
@@ -406,6 +407,17 @@ final class IndexedFinding {
             partition.subjects[resource.id] = subject
             return subject
         }
+    }
+
+    /// The leading 64 bits of the finding id (the 32 hex digits after `finding/`): within an
+    /// account and region, ARNs order as these do, so most comparisons need no string.
+    let rank: UInt64
+
+    static func rank(_ arn: String) -> UInt64 {
+        guard let slash = arn.lastIndex(of: "/") else { return 0 }
+        let id = arn[arn.index(after: slash)...]
+        guard id.utf8.count == 32, let value = UInt64(id.prefix(16), radix: 16) else { return 0 }
+        return value
     }
 
     /// An open finding was last observed at its resource's last evaluation.

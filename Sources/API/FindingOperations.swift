@@ -120,6 +120,79 @@ extension Operations {
         return (sorted.map(\.2), eligible > sorted.count)
     }
 
+    /// The first `size` matching rows after `position` in the order of `field`: one pass over the
+    /// rows keeping the best in a heap of row numbers, comparing numbers as numbers and ARNs by
+    /// their finding ids' leading bits first (no reference counting, no string comparison in the
+    /// common case).
+    static func pageOfRows(_ rows: [IndexedFinding], _ predicate: FindingPredicate, field: I2.SortField, size: Int, after position: PagePosition?,
+                           descending: Bool) -> (rows: [IndexedFinding], more: Bool) {
+        func run<K: Comparable>(_ key: (IndexedFinding) -> K?, _ start: K??) -> ([Int], Bool) {
+            let positionArn = position?.key ?? ""
+            let positionRank = IndexedFinding.rank(positionArn)
+            // Whether (ka, a) comes before (kb, b); row number -1 is the position.
+            func precedes(_ ka: K?, _ ra: UInt64, _ a: Int, _ kb: K?, _ rb: UInt64, _ b: Int) -> Bool {
+                switch (ka, kb) {
+                case let (x?, y?) where x != y: return descending ? x > y : x < y
+                case (nil, _?): return false
+                case (_?, nil): return true
+                default:
+                    if ra != rb { return ra < rb }
+                    return (a < 0 ? positionArn : rows[a].arn) < (b < 0 ? positionArn : rows[b].arn)
+                }
+            }
+            var heap: [(key: K?, rank: UInt64, row: Int)] = []  // a max-heap: the root is the last of those kept
+            heap.reserveCapacity(size + 1)
+            func before(_ i: Int, _ j: Int) -> Bool { precedes(heap[i].key, heap[i].rank, heap[i].row, heap[j].key, heap[j].rank, heap[j].row) }
+            var eligible = 0
+            for i in rows.indices {
+                let row = rows[i]
+                guard predicate.matches(row) else { continue }
+                let k = key(row)
+                if let start, !precedes(start, positionRank, -1, k, row.rank, i) { continue }
+                eligible += 1
+                if heap.count < size {
+                    heap.append((k, row.rank, i))
+                    var c = heap.count - 1
+                    while c > 0, before((c - 1) / 2, c) {
+                        heap.swapAt(c, (c - 1) / 2)
+                        c = (c - 1) / 2
+                    }
+                } else if let root = heap.first, precedes(k, row.rank, i, root.key, root.rank, root.row) {
+                    heap[0] = (k, row.rank, i)
+                    var c = 0
+                    while true {
+                        let l = 2 * c + 1, r = l + 1
+                        var worst = c
+                        if l < heap.count, before(worst, l) { worst = l }
+                        if r < heap.count, before(worst, r) { worst = r }
+                        if worst == c { break }
+                        heap.swapAt(c, worst)
+                        c = worst
+                    }
+                }
+            }
+            let sorted = heap.sorted { precedes($0.key, $0.rank, $0.row, $1.key, $1.rank, $1.row) }
+            return (sorted.map(\.row), eligible > sorted.count)
+        }
+        func start<K>(_ value: K?) -> K?? { position == nil ? nil : .some(value) }
+        let numbers: [I2.SortField: (IndexedFinding) -> Double?] = [
+            .severity: { Double($0.severity) }, .firstObservedAt: { $0.firstObservedAt }, .lastObservedAt: { $0.lastObservedAt },
+            .ecrImagePushedAt: { $0.subjects.lazy.compactMap { $0.image?.pushedAt }.first }, .inspectorScore: { $0.inspectorScore }, .epssScore: { $0.epss },
+        ]
+        let found: ([Int], Bool)
+        if let number = numbers[field] {
+            let value: Double? = if case let .number(n)? = position?.value { n } else { nil }
+            found = run(number, start(value))
+        } else {
+            let value: String? = if case let .text(t)? = position?.value { t } else { nil }
+            found = run({ (row: IndexedFinding) -> String? in
+                if case let .text(t)? = sortValue(row, field) { return t }
+                return nil
+            }, start(value))
+        }
+        return (found.0.map { rows[$0] }, found.1)
+    }
+
     // MARK: ListFindings
 
     /// ListFindings: every key of the model's `FilterCriteria`, every sort field, pages of up to
@@ -133,9 +206,7 @@ extension Operations {
         let size = request.maxResults ?? 100
         let (page, more): ([(arn: String, status: String, lastObservedAt: Double, value: SortValue?)], Bool) =
             try index.read(account: call.principal.accountID, region: call.region) { partition in
-                let (rows, more) = Self.firstPage(partition.rows.lazy.filter(predicate.matches), size: size, after: position, descending: descending) {
-                    (Self.sortValue($0, field), $0.arn)
-                }
+                let (rows, more) = Self.pageOfRows(partition.rows, predicate, field: field, size: size, after: position, descending: descending)
                 return (rows.map { ($0.arn, $0.statusName, $0.lastObservedAt, Self.sortValue($0, field)) }, more)
             }
         // The stored documents as they are, with the status readers see and the last observation

@@ -147,7 +147,9 @@ struct FindingPredicate {
 /// One key's string filters as a test of a finding's values for it.
 struct StringTest {
     let excluded: [String]
+    /// Values to equal: a list while short (comparing a few strings costs less than hashing one).
     let equal: Set<String>
+    let equalList: [String]?
     let prefixes: [String]
 
     /// nil when there are no filters (the key passes everything).
@@ -155,12 +157,16 @@ struct StringTest {
         guard let filters, !filters.isEmpty else { return nil }
         excluded = filters.filter { $0.comparison == .notEquals }.map(\.value)
         equal = Set(filters.filter { $0.comparison == .equals }.map(\.value))
+        equalList = equal.count <= 8 ? Array(equal) : nil
         prefixes = filters.filter { $0.comparison == .prefix }.map(\.value)
     }
 
     private var includes: Bool { !equal.isEmpty || !prefixes.isEmpty }
 
-    private func included(_ v: String) -> Bool { equal.contains(v) || prefixes.contains { v.hasPrefix($0) } }
+    private func included(_ v: String) -> Bool {
+        if let equalList { if equalList.contains(v) { return true } } else if equal.contains(v) { return true }
+        return prefixes.contains { v.hasPrefix($0) }
+    }
 
     func passes(_ value: String?) -> Bool {
         guard let value else { return !includes }
