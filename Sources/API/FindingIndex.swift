@@ -190,6 +190,23 @@ enum Status {
     static func code(_ name: String) -> UInt8 { UInt8(names.firstIndex(of: name) ?? 0) }
 }
 
+/// The values a few keys can take, numbered (0 for no value, `other` for one outside the list), so
+/// EQUALS and NOT_EQUALS filters on them compare numbers.
+struct Vocabulary: Sendable {
+    static let other: UInt8 = 255
+    static let findingTypes = Vocabulary(["NETWORK_REACHABILITY", "PACKAGE_VULNERABILITY", "CODE_VULNERABILITY"])
+    static let availability = Vocabulary(["YES", "NO", "PARTIAL"])
+    static let resourceTypes = Vocabulary(["AWS_EC2_INSTANCE", "AWS_ECR_CONTAINER_IMAGE", "AWS_ECR_REPOSITORY", "AWS_LAMBDA_FUNCTION", "CODE_REPOSITORY"])
+
+    let names: [String]
+    init(_ names: [String]) { self.names = names }
+
+    func code(_ value: String?) -> UInt8 {
+        guard let value else { return 0 }
+        return names.firstIndex(of: value).map { UInt8($0 + 1) } ?? Self.other
+    }
+}
+
 enum SeverityRank {
     static let names = ["UNTRIAGED", "INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
     static let medium: UInt8 = 3, high: UInt8 = 4, critical: UInt8 = 5
@@ -307,9 +324,48 @@ final class Subject {
     let isImage: Bool
     let tagPairs: [String: String]
 
+    /// The facts queries read most, kept as fields (reading one costs no copy of the others).
+    let id: String
+    let type: String
+    let typeCode: UInt8
+    let repositoryName: String?
+    let imageHash: String?
+    let registry: String?
+    let architecture: String?
+    let pushedAt: Double?
+    let lastInUseAt: Double?
+    let inUseCount: Double?
+    let functionName: String?
+    let runtime: String?
+    let executionRoleArn: String?
+    let lastModifiedAt: Double?
+    let imageId: String?
+    let platform: String?
+    let vpcId: String?
+    let subnetId: String?
+
     init(_ facts: FindingFacets.Resource, clock: ResourceClock) {
         self.facts = facts
         self.clock = clock
+        id = facts.id
+        type = facts.type
+        typeCode = Vocabulary.resourceTypes.code(facts.type)
+        let image = facts.details?.awsEcrContainerImage, function = facts.details?.awsLambdaFunction, instance = facts.details?.awsEc2Instance
+        repositoryName = image?.repositoryName
+        imageHash = image?.imageHash
+        registry = image?.registry
+        architecture = image?.architecture
+        pushedAt = image?.pushedAt
+        lastInUseAt = image?.lastInUseAt
+        inUseCount = image?.inUseCount
+        functionName = function?.functionName
+        runtime = function?.runtime
+        executionRoleArn = function?.executionRoleArn
+        lastModifiedAt = function?.lastModifiedAt
+        imageId = instance?.imageId
+        platform = instance?.platform
+        vpcId = instance?.vpcId
+        subnetId = instance?.subnetId
         imageTags = facts.details?.awsEcrContainerImage?.imageTags ?? []
         layers = facts.details?.awsLambdaFunction?.layers ?? []
         isImage = facts.details?.awsEcrContainerImage != nil
@@ -355,6 +411,10 @@ final class IndexedFinding {
     var exploitable: Bool
     var fixable: Bool
     var isNetwork: Bool
+    /// Codes of the finding type and of fix and exploit availability (`Vocabulary`).
+    var typeCode: UInt8
+    var fixCode: UInt8
+    var exploitCode: UInt8
     var vulnerabilityId: String?
     var vulnerabilitySource: String?
     var vendorSeverity: String?
@@ -387,6 +447,9 @@ final class IndexedFinding {
         exploitable = f.exploitAvailable == "YES"
         fixable = f.fixAvailable == "YES"
         isNetwork = f.type == "NETWORK_REACHABILITY"
+        typeCode = Vocabulary.findingTypes.code(f.type)
+        fixCode = Vocabulary.availability.code(f.fixAvailable)
+        exploitCode = Vocabulary.availability.code(f.exploitAvailable)
         let v = f.packageVulnerabilityDetails
         vulnerabilityId = strings(v?.vulnerabilityId)
         vulnerabilitySource = strings(v?.source)

@@ -334,7 +334,7 @@ extension Operations {
         }
         func kinds(_ findingType: I2.AggregationFindingType?, _ resourceType: I2.AggregationResourceType?, _ f: IndexedFinding) -> Bool {
             (findingType.map { $0.rawValue == f.type } ?? true)
-                && (resourceType.map { t in f.subjects.contains { $0.facts.type == t.rawValue } } ?? true)
+                && (resourceType.map { t in f.subjects.contains { $0.type == t.rawValue } } ?? true)
         }
         switch type {
         case .account:
@@ -380,7 +380,7 @@ extension Operations {
             for f in rows {
                 for s in f.subjects {
                     guard let ami = s.instance?.imageId, amis?.passes(ami) ?? true else { continue }
-                    add(ami, f, member: s.facts.id) { ["ami": ami, "accountId": f.account] }
+                    add(ami, f, member: s.id) { ["ami": ami, "accountId": f.account] }
                 }
             }
             for i in groups.indices { groups[i].fields["affectedInstances"] = Int64(groups[i].members.count) }
@@ -388,11 +388,11 @@ extension Operations {
             let a = r?.ec2InstanceAggregation
             let amis = StringTest(a?.amis), systems = StringTest(a?.operatingSystems), ids = StringTest(a?.instanceIds)
             for f in rows {
-                for s in f.subjects where s.facts.type == "AWS_EC2_INSTANCE" {
+                for s in f.subjects where s.type == "AWS_EC2_INSTANCE" {
                     guard amis?.passes(s.instance?.imageId) ?? true, systems?.passes(s.instance?.platform) ?? true,
-                          ids?.passes(s.facts.id) ?? true, tags(a?.instanceTags, s.tagPairs) else { continue }
-                    add(s.facts.id, f) {
-                        var fields: [String: Any] = ["instanceId": s.facts.id, "instanceTags": s.tagPairs, "accountId": f.account]
+                          ids?.passes(s.id) ?? true, tags(a?.instanceTags, s.tagPairs) else { continue }
+                    add(s.id, f) {
+                        var fields: [String: Any] = ["instanceId": s.id, "instanceTags": s.tagPairs, "accountId": f.account]
                         fields["ami"] = s.instance?.imageId
                         fields["operatingSystem"] = s.instance?.platform
                         return fields
@@ -409,14 +409,14 @@ extension Operations {
             for f in rows {
                 for s in f.subjects where s.isImage {
                     if filtered {
-                        guard let image = s.image, ids?.passes(s.facts.id) ?? true, shas?.passes(image.imageHash) ?? true,
+                        guard let image = s.image, ids?.passes(s.id) ?? true, shas?.passes(image.imageHash) ?? true,
                               repositories?.passes(image.repositoryName) ?? true, architectures?.passes(image.architecture) ?? true,
                               imageTags?.passes(s.imageTags) ?? true, within(a?.lastInUseAt, image.lastInUseAt),
                               within(a?.inUseCount, image.inUseCount) else { continue }
                     }
-                    add(s.facts.id, f) {
+                    add(s.id, f) {
                         let image = s.image!
-                        var fields: [String: Any] = ["resourceId": s.facts.id, "imageSha": image.imageHash, "repository": image.repositoryName,
+                        var fields: [String: Any] = ["resourceId": s.id, "imageSha": image.imageHash, "repository": image.repositoryName,
                                                      "imageTags": s.imageTags, "accountId": f.account]
                         fields["architecture"] = image.architecture
                         fields["lastInUseAt"] = image.lastInUseAt
@@ -430,7 +430,7 @@ extension Operations {
             for f in rows {
                 for s in f.subjects {
                     guard let name = s.image?.repositoryName, repositories?.passes(name) ?? true else { continue }
-                    add(name, f, member: s.facts.id) { ["repository": name, "accountId": f.account] }
+                    add(name, f, member: s.id) { ["repository": name, "accountId": f.account] }
                 }
             }
             for i in groups.indices { groups[i].fields["affectedImages"] = Int64(groups[i].members.count) }
@@ -439,10 +439,10 @@ extension Operations {
             let repositories = StringTest(a?.repositories), ids = StringTest(a?.resourceIds), layers = StringTest(a?.layerHashes)
             for f in rows {
                 for s in f.subjects {
-                    guard let image = s.image, repositories?.passes(image.repositoryName) ?? true, ids?.passes(s.facts.id) ?? true else { continue }
+                    guard let image = s.image, repositories?.passes(image.repositoryName) ?? true, ids?.passes(s.id) ?? true else { continue }
                     for layer in Set(f.packages.compactMap(\.sourceLayerHash)) where layers?.passes(layer) ?? true {
-                        add(s.facts.id + "\u{1f}" + layer, f) {
-                            ["repository": image.repositoryName, "resourceId": s.facts.id, "layerHash": layer, "accountId": f.account]
+                        add(s.id + "\u{1f}" + layer, f) {
+                            ["repository": image.repositoryName, "resourceId": s.id, "layerHash": layer, "accountId": f.account]
                         }
                     }
                 }
@@ -452,10 +452,10 @@ extension Operations {
             let ids = StringTest(a?.resourceIds), names = StringTest(a?.functionNames), runtimes = StringTest(a?.runtimes)
             for f in rows {
                 for s in f.subjects {
-                    guard let function = s.function, ids?.passes(s.facts.id) ?? true, names?.passes(function.functionName) ?? true,
+                    guard let function = s.function, ids?.passes(s.id) ?? true, names?.passes(function.functionName) ?? true,
                           runtimes?.passes(function.runtime) ?? true, tags(a?.functionTags, s.tagPairs) else { continue }
-                    add(s.facts.id, f) {
-                        var fields: [String: Any] = ["resourceId": s.facts.id, "functionName": function.functionName, "runtime": function.runtime,
+                    add(s.id, f) {
+                        var fields: [String: Any] = ["resourceId": s.id, "functionName": function.functionName, "runtime": function.runtime,
                                                      "lambdaTags": s.tagPairs, "accountId": f.account]
                         fields["lastModifiedAt"] = function.lastModifiedAt
                         return fields
@@ -467,10 +467,10 @@ extension Operations {
             let names = StringTest(a?.functionNames), ids = StringTest(a?.resourceIds), layers = StringTest(a?.layerArns)
             for f in rows {
                 for s in f.subjects {
-                    guard let function = s.function, names?.passes(function.functionName) ?? true, ids?.passes(s.facts.id) ?? true else { continue }
+                    guard let function = s.function, names?.passes(function.functionName) ?? true, ids?.passes(s.id) ?? true else { continue }
                     for layer in Set(f.packages.compactMap(\.sourceLambdaLayerArn)) where layers?.passes(layer) ?? true {
-                        add(s.facts.id + "\u{1f}" + layer, f) {
-                            ["functionName": function.functionName, "resourceId": s.facts.id, "layerArn": layer, "accountId": f.account]
+                        add(s.id + "\u{1f}" + layer, f) {
+                            ["functionName": function.functionName, "resourceId": s.id, "layerArn": layer, "accountId": f.account]
                         }
                     }
                 }
@@ -481,9 +481,9 @@ extension Operations {
             for f in rows {
                 for s in f.subjects {
                     guard let repository = s.codeRepository, let project = repository.projectName, projects?.passes(project) ?? true,
-                          providers?.passes(repository.providerType) ?? true, ids?.passes(s.facts.id) ?? true else { continue }
-                    add(s.facts.id, f) {
-                        var fields: [String: Any] = ["projectNames": project, "resourceId": s.facts.id, "accountId": f.account]
+                          providers?.passes(repository.providerType) ?? true, ids?.passes(s.id) ?? true else { continue }
+                    add(s.id, f) {
+                        var fields: [String: Any] = ["projectNames": project, "resourceId": s.id, "accountId": f.account]
                         fields["providerType"] = repository.providerType
                         return fields
                     }

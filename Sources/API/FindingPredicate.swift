@@ -58,35 +58,57 @@ struct FindingPredicate {
             guard let ranges else { return }
             checks.append { f in f.subjects.contains { within(ranges, value($0)) } }
         }
+        /// A key with few values: compared by code when its filters are EQUALS and NOT_EQUALS only.
+        func coded(_ filters: [I2.StringFilter]?, _ vocabulary: Vocabulary, _ code: @escaping (IndexedFinding) -> UInt8,
+                   _ value: @escaping (IndexedFinding) -> String?) {
+            guard let test = StringTest(filters) else { return }
+            guard test.prefixes.isEmpty else { return checks.append { test.passes(value($0)) } }
+            let passing = [test.passes(nil as String?)] + vocabulary.names.map { test.passes($0) }
+            checks.append { f in
+                let c = code(f)
+                return c == Vocabulary.other ? test.passes(value(f)) : passing[Int(c)]
+            }
+        }
+        func codedEach(_ filters: [I2.StringFilter]?, _ vocabulary: Vocabulary, _ code: @escaping (Subject) -> UInt8, _ value: @escaping (Subject) -> String?) {
+            guard let test = StringTest(filters) else { return }
+            guard test.prefixes.isEmpty else { return each(filters, value) }
+            let passing = [test.passes(nil as String?)] + vocabulary.names.map { test.passes($0) }
+            checks.append { f in
+                guard f.subjects.count == 1 else { return test.passes(f.subjects.compactMap(value)) }
+                let c = code(f.subjects[0])
+                return c == Vocabulary.other ? test.passes(value(f.subjects[0])) : passing[Int(c)]
+            }
+        }
         one(c.findingArn) { $0.arn }
         one(c.awsAccountId) { $0.account }
-        one(c.findingType) { $0.type }
-        one(c.severity) { $0.severityName }
+        coded(c.findingType, .findingTypes, { $0.typeCode }, { $0.type })
+        // Severities and statuses are always present: their code 0 is a value (UNTRIAGED, ACTIVE).
+        coded(c.severity, Vocabulary(SeverityRank.names), { $0.severity + 1 }, { $0.severityName })
         switch statusField {
-        case .visible: one(c.findingStatus) { $0.statusName }
-        case .stored: one(c.findingStatus) { Status.names[Int($0.storedStatus)] }
+        case .visible: coded(c.findingStatus, Vocabulary(Status.names), { $0.status + 1 }, { $0.statusName })
+        case .stored: coded(c.findingStatus, Vocabulary(Status.names), { $0.storedStatus + 1 }, { Status.names[Int($0.storedStatus)] })
         }
         one(c.title) { $0.title }
-        each(c.resourceType) { $0.facts.type }
-        each(c.resourceId) { $0.facts.id }
+        codedEach(c.resourceType, .resourceTypes, { $0.typeCode }, { $0.type })
+        each(c.resourceId) { $0.id }
         one(c.vulnerabilityId) { $0.vulnerabilityId }
         one(c.vulnerabilitySource) { $0.vulnerabilitySource }
         one(c.vendorSeverity) { $0.vendorSeverity }
         many(c.relatedVulnerabilities) { $0.related }
-        one(c.fixAvailable) { $0.fixAvailable }
-        one(c.exploitAvailable) { $0.exploitAvailable }
-        each(c.ecrImageRepositoryName) { $0.image?.repositoryName }
-        each(c.ecrImageRegistry) { $0.image?.registry }
+        coded(c.fixAvailable, .availability, { $0.fixCode }, { $0.fixAvailable })
+        coded(c.exploitAvailable, .availability, { $0.exploitCode }, { $0.exploitAvailable })
+        each(c.ecrImageRepositoryName) { $0.repositoryName }
+        each(c.ecrImageRegistry) { $0.registry }
         many(c.ecrImageTags) { $0.subjects.count == 1 ? $0.subjects[0].imageTags : $0.subjects.flatMap(\.imageTags) }
-        each(c.ecrImageHash) { $0.image?.imageHash }
-        each(c.ecrImageArchitecture) { $0.image?.architecture }
-        each(c.lambdaFunctionName) { $0.function?.functionName }
-        each(c.lambdaFunctionRuntime) { $0.function?.runtime }
+        each(c.ecrImageHash) { $0.imageHash }
+        each(c.ecrImageArchitecture) { $0.architecture }
+        each(c.lambdaFunctionName) { $0.functionName }
+        each(c.lambdaFunctionRuntime) { $0.runtime }
         many(c.lambdaFunctionLayers) { $0.subjects.count == 1 ? $0.subjects[0].layers : $0.subjects.flatMap(\.layers) }
-        each(c.lambdaFunctionExecutionRoleArn) { $0.function?.executionRoleArn }
-        each(c.ec2InstanceImageId) { $0.instance?.imageId }
-        each(c.ec2InstanceVpcId) { $0.instance?.vpcId }
-        each(c.ec2InstanceSubnetId) { $0.instance?.subnetId }
+        each(c.lambdaFunctionExecutionRoleArn) { $0.executionRoleArn }
+        each(c.ec2InstanceImageId) { $0.imageId }
+        each(c.ec2InstanceVpcId) { $0.vpcId }
+        each(c.ec2InstanceSubnetId) { $0.subnetId }
         each(c.codeRepositoryProjectName) { $0.codeRepository?.projectName }
         each(c.codeRepositoryProviderType) { $0.codeRepository?.providerType }
         one(c.networkProtocol) { $0.networkProtocol }
@@ -99,12 +121,12 @@ struct FindingPredicate {
         range(dateRanges(c.firstObservedAt)) { $0.firstObservedAt }
         range(dateRanges(c.lastObservedAt)) { $0.lastObservedAt }
         range(dateRanges(c.updatedAt)) { $0.updatedAt }
-        rangeEach(dateRanges(c.ecrImagePushedAt)) { $0.image?.pushedAt }
-        rangeEach(dateRanges(c.ecrImageLastInUseAt)) { $0.image?.lastInUseAt }
-        rangeEach(dateRanges(c.lambdaFunctionLastModifiedAt)) { $0.function?.lastModifiedAt }
+        rangeEach(dateRanges(c.ecrImagePushedAt)) { $0.pushedAt }
+        rangeEach(dateRanges(c.ecrImageLastInUseAt)) { $0.lastInUseAt }
+        rangeEach(dateRanges(c.lambdaFunctionLastModifiedAt)) { $0.lastModifiedAt }
         range(numberRanges(c.inspectorScore)) { $0.inspectorScore }
         range(numberRanges(c.epssScore)) { $0.epss }
-        rangeEach(numberRanges(c.ecrImageInUseCount)) { $0.image?.inUseCount }
+        rangeEach(numberRanges(c.ecrImageInUseCount)) { $0.inUseCount }
         if let filters = c.resourceTags, !filters.isEmpty {
             checks.append { f in
                 filters.contains { m in f.subjects.contains { s in s.tagPairs[m.key].map { m.value == nil || $0 == m.value } ?? false } }
