@@ -24,6 +24,29 @@ final class FindingIndex: @unchecked Sendable {
         var subjects: [String: Subject] = [:]
         var rules: [SuppressionRule] = []
         var rulesLoaded = false
+        /// Each resource's rows (its findings' `lastObservedAt` moves with its clock).
+        var rowsByResource: [String: [Int32]] = [:]
+        /// Sorted views of the rows (`FindingViews`), and the rows changed since they were made:
+        /// a changed row's entries in them are stale, so queries take it from here instead.
+        var views: FindingViews?
+        var dirty: [Int32] = []
+
+        func markDirty(_ row: Int) {
+            guard views != nil, !rows[row].dirty else { return }
+            rows[row].dirty = true
+            dirty.append(Int32(row))
+        }
+
+        /// The views, made again when many rows changed since they were made (their stale entries
+        /// would cost more to skip than a rebuild).
+        func currentViews() -> FindingViews {
+            if let views, dirty.count <= max(20_000, rows.count / 20) { return views }
+            for row in dirty { rows[Int(row)].dirty = false }
+            dirty.removeAll()
+            let fresh = FindingViews(rows: rows)
+            views = fresh
+            return fresh
+        }
 
         func clock(_ id: String) -> ResourceClock {
             if let clock = clocks[id] { return clock }
@@ -83,9 +106,13 @@ final class FindingIndex: @unchecked Sendable {
                 row.status = partition.rules.isEmpty ? row.storedStatus : Self.effectiveStatus(row, rules: partition.rules, now: Date().timeIntervalSince1970)
                 if let at = partition.positions[change.arn] {
                     partition.rows[at] = row
+                    partition.markDirty(at)
                 } else {
-                    partition.positions[change.arn] = partition.rows.count
+                    let at = partition.rows.count
+                    partition.positions[change.arn] = at
                     partition.rows.append(row)
+                    partition.markDirty(at)
+                    for subject in row.subjects { partition.rowsByResource[subject.id, default: []].append(Int32(at)) }
                 }
             }
             for change in resources {
@@ -93,6 +120,7 @@ final class FindingIndex: @unchecked Sendable {
                 let partition = partitions[key] ?? Partition()
                 partitions[key] = partition
                 partition.clock(change.resourceID).observedAt = change.observedAt
+                for row in partition.rowsByResource[change.resourceID] ?? [] { partition.markDirty(Int(row)) }
             }
             position = reached
             if findings.count < 20_000 { return }
@@ -129,7 +157,10 @@ final class FindingIndex: @unchecked Sendable {
             changed = true
         }
         guard changed else { return }
+        partition.views = nil  // statuses change: orders by status are stale
+        partition.dirty.removeAll()
         for i in partition.rows.indices {
+            partition.rows[i].dirty = false
             partition.rows[i].status = Self.effectiveStatus(partition.rows[i], rules: partition.rules, now: now)
         }
     }
@@ -400,6 +431,8 @@ final class IndexedFinding {
     var storedStatus: UInt8
     /// The status readers see (stored, or SUPPRESSED by a rule).
     var status: UInt8
+    /// Changed since the partition's views were made.
+    var dirty = false
     var firstObservedAt: Double
     var documentLastObservedAt: Double
     var updatedAt: Double?

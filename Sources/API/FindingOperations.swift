@@ -120,13 +120,17 @@ extension Operations {
         return (sorted.map(\.2), eligible > sorted.count)
     }
 
-    /// The first `size` matching rows after `position` in the order of `field`: one pass over the
-    /// rows keeping the best in a heap of row numbers, comparing numbers as numbers and ARNs by
-    /// their finding ids' leading bits first (no reference counting, no string comparison in the
-    /// common case).
-    static func pageOfRows(_ rows: [IndexedFinding], _ predicate: FindingPredicate, field: I2.SortField, size: Int, after position: PagePosition?,
-                           descending: Bool) -> (rows: [IndexedFinding], more: Bool) {
-        func run<K: Comparable>(_ key: (IndexedFinding) -> K?, _ start: K??) -> ([Int], Bool) {
+    /// The first `size` matching rows after `position` in the order of `field`, and whether more
+    /// follow. The plan: when the filters allow few rows (a key's sorted values give them by binary
+    /// search, `FindingViews.candidates`), those rows are checked and the best kept in a heap;
+    /// otherwise the rows are walked in the field's order until the page is full. Rows changed since
+    /// the views were made are checked apart and merged in.
+    static func pageOfRows(_ partition: FindingIndex.Partition, _ criteria: I2.FilterCriteria?, _ predicate: FindingPredicate, field: I2.SortField,
+                           size: Int, after position: PagePosition?, descending: Bool) -> (rows: [IndexedFinding], more: Bool) {
+        let views = partition.currentViews()
+        let rows = partition.rows
+        let dirty = partition.dirty.map(Int.init)
+        func plan<K: Comparable>(_ key: (IndexedFinding) -> K?, _ start: K?, _ order: () -> FindingViews.Order<K>) -> ([Int], Bool) {
             let positionArn = position?.key ?? ""
             let positionRank = IndexedFinding.rank(positionArn)
             // Whether (ka, a) comes before (kb, b); row number -1 is the position.
@@ -140,55 +144,93 @@ extension Operations {
                     return (a < 0 ? positionArn : rows[a].arn) < (b < 0 ? positionArn : rows[b].arn)
                 }
             }
-            var heap: [(key: K?, rank: UInt64, row: Int)] = []  // a max-heap: the root is the last of those kept
-            heap.reserveCapacity(size + 1)
-            func before(_ i: Int, _ j: Int) -> Bool { precedes(heap[i].key, heap[i].rank, heap[i].row, heap[j].key, heap[j].rank, heap[j].row) }
-            var eligible = 0
-            for i in rows.indices {
+            func eligible(_ i: Int) -> (K?, Bool) {
                 let row = rows[i]
-                guard predicate.matches(row) else { continue }
+                guard predicate.matches(row) else { return (nil, false) }
                 let k = key(row)
-                if let start, !precedes(start, positionRank, -1, k, row.rank, i) { continue }
-                eligible += 1
-                if heap.count < size {
-                    heap.append((k, row.rank, i))
-                    var c = heap.count - 1
-                    while c > 0, before((c - 1) / 2, c) {
-                        heap.swapAt(c, (c - 1) / 2)
-                        c = (c - 1) / 2
-                    }
-                } else if let root = heap.first, precedes(k, row.rank, i, root.key, root.rank, root.row) {
-                    heap[0] = (k, row.rank, i)
-                    var c = 0
-                    while true {
-                        let l = 2 * c + 1, r = l + 1
-                        var worst = c
-                        if l < heap.count, before(worst, l) { worst = l }
-                        if r < heap.count, before(worst, r) { worst = r }
-                        if worst == c { break }
-                        heap.swapAt(c, worst)
-                        c = worst
+                if position != nil, !precedes(start, positionRank, -1, k, row.rank, i) { return (k, false) }
+                return (k, true)
+            }
+            /// The best `size` of some rows (and whether there were more), by a heap.
+            func best(_ candidates: some Sequence<Int>) -> ([Int], Bool) {
+                var heap: [(key: K?, rank: UInt64, row: Int)] = []  // a max-heap: the root is the last of those kept
+                heap.reserveCapacity(size + 1)
+                func before(_ i: Int, _ j: Int) -> Bool { precedes(heap[i].key, heap[i].rank, heap[i].row, heap[j].key, heap[j].rank, heap[j].row) }
+                var count = 0
+                for i in candidates {
+                    let (k, ok) = eligible(i)
+                    guard ok else { continue }
+                    count += 1
+                    let rank = rows[i].rank
+                    if heap.count < size {
+                        heap.append((k, rank, i))
+                        var c = heap.count - 1
+                        while c > 0, before((c - 1) / 2, c) {
+                            heap.swapAt(c, (c - 1) / 2)
+                            c = (c - 1) / 2
+                        }
+                    } else if let root = heap.first, precedes(k, rank, i, root.key, root.rank, root.row) {
+                        heap[0] = (k, rank, i)
+                        var c = 0
+                        while true {
+                            let l = 2 * c + 1, r = l + 1
+                            var worst = c
+                            if l < heap.count, before(worst, l) { worst = l }
+                            if r < heap.count, before(worst, r) { worst = r }
+                            if worst == c { break }
+                            heap.swapAt(c, worst)
+                            c = worst
+                        }
                     }
                 }
+                let sorted = heap.sorted { precedes($0.key, $0.rank, $0.row, $1.key, $1.rank, $1.row) }
+                return (sorted.map(\.row), count > sorted.count)
             }
-            let sorted = heap.sorted { precedes($0.key, $0.rank, $0.row, $1.key, $1.rank, $1.row) }
-            return (sorted.map(\.row), eligible > sorted.count)
+            let candidates = views.candidates(criteria)
+            let walkCost = Double(size + 1) * Double(rows.count) / Double(max(1, candidates?.count ?? rows.count))
+            if let candidates, Double(candidates.count) <= 4 * walkCost {
+                return best(candidates.lazy.map(Int.init).filter { !rows[$0].dirty } + dirty)
+            }
+            // Walk the field's order: values in order (equal values by ARN in either direction), then rows without one.
+            let order = order()
+            var found: [Int] = []
+            func visit(_ r: Int32) -> Bool {
+                let i = Int(r)
+                guard !rows[i].dirty, eligible(i).1 else { return false }
+                found.append(i)
+                return found.count > size
+            }
+            var full = false
+            if !descending {
+                for r in order.rows where visit(r) { full = true; break }
+            } else {
+                var end = order.rows.count
+                walk: while end > 0 {
+                    var start = end - 1
+                    while start > 0, order.keys[start - 1] == order.keys[end - 1] { start -= 1 }
+                    for r in order.rows[start..<end] where visit(r) { full = true; break walk }
+                    end = start
+                }
+            }
+            if !full { for r in order.absent where visit(r) { full = true; break } }
+            let (merged, more) = best(found + dirty)
+            return (merged, more || full)
         }
-        func start<K>(_ value: K?) -> K?? { position == nil ? nil : .some(value) }
         let numbers: [I2.SortField: (IndexedFinding) -> Double?] = [
             .severity: { Double($0.severity) }, .firstObservedAt: { $0.firstObservedAt }, .lastObservedAt: { $0.lastObservedAt },
-            .ecrImagePushedAt: { $0.subjects.lazy.compactMap { $0.image?.pushedAt }.first }, .inspectorScore: { $0.inspectorScore }, .epssScore: { $0.epss },
+            .ecrImagePushedAt: { $0.subjects.lazy.compactMap(\.pushedAt).first }, .inspectorScore: { $0.inspectorScore }, .epssScore: { $0.epss },
         ]
         let found: ([Int], Bool)
         if let number = numbers[field] {
             let value: Double? = if case let .number(n)? = position?.value { n } else { nil }
-            found = run(number, start(value))
+            found = plan(number, value) { views.numberOrder(field, number) }
         } else {
             let value: String? = if case let .text(t)? = position?.value { t } else { nil }
-            found = run({ (row: IndexedFinding) -> String? in
+            let text = { (row: IndexedFinding) -> String? in
                 if case let .text(t)? = sortValue(row, field) { return t }
                 return nil
-            }, start(value))
+            }
+            found = plan(text, value) { views.textOrder(field, text) }
         }
         return (found.0.map { rows[$0] }, found.1)
     }
@@ -206,7 +248,7 @@ extension Operations {
         let size = request.maxResults ?? 100
         let (page, more): ([(arn: String, status: String, lastObservedAt: Double, value: SortValue?)], Bool) =
             try index.read(account: call.principal.accountID, region: call.region) { partition in
-                let (rows, more) = Self.pageOfRows(partition.rows, predicate, field: field, size: size, after: position, descending: descending)
+                let (rows, more) = Self.pageOfRows(partition, request.filterCriteria, predicate, field: field, size: size, after: position, descending: descending)
                 return (rows.map { ($0.arn, $0.statusName, $0.lastObservedAt, Self.sortValue($0, field)) }, more)
             }
         // The stored documents as they are, with the status readers see and the last observation
