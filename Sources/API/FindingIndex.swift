@@ -26,6 +26,23 @@ final class FindingIndex: @unchecked Sendable {
         var rulesLoaded = false
         /// Each resource's rows (its findings' `lastObservedAt` moves with its clock).
         var rowsByResource: [String: [Int32]] = [:]
+        /// Numbers for package names and resource ids (aggregations count into arrays by them).
+        var packageCodes: [String: Int32] = [:]
+        var resourceOrdinals: [String: Int32] = [:]
+
+        func packageCode(_ name: String) -> Int32 {
+            if let code = packageCodes[name] { return code }
+            let code = Int32(packageCodes.count)
+            packageCodes[name] = code
+            return code
+        }
+
+        func resourceOrdinal(_ id: String) -> Int32 {
+            if let ordinal = resourceOrdinals[id] { return ordinal }
+            let ordinal = Int32(resourceOrdinals.count)
+            resourceOrdinals[id] = ordinal
+            return ordinal
+        }
         /// Sorted views of the rows (`FindingViews`), and the rows changed since they were made:
         /// a changed row's entries in them are stale, so queries take it from here instead.
         var views: FindingViews?
@@ -375,9 +392,13 @@ final class Subject {
     let vpcId: String?
     let subnetId: String?
 
-    init(_ facts: FindingFacets.Resource, clock: ResourceClock) {
+    /// The resource's number in its partition.
+    let ordinal: Int32
+
+    init(_ facts: FindingFacets.Resource, clock: ResourceClock, ordinal: Int32) {
         self.facts = facts
         self.clock = clock
+        self.ordinal = ordinal
         id = facts.id
         type = facts.type
         typeCode = Vocabulary.resourceTypes.code(facts.type)
@@ -414,6 +435,8 @@ final class Subject {
 final class IndexedFinding {
     struct Package {
         var name: String
+        /// The name's number in its partition.
+        var code: Int32
         var version: String
         var epoch: Double?
         var release: String?
@@ -489,7 +512,7 @@ final class IndexedFinding {
         vendorSeverity = strings(v?.vendorSeverity)
         related = (v?.relatedVulnerabilities ?? []).map { strings($0) }
         packages = (v?.vulnerablePackages ?? []).map {
-            Package(name: strings($0.name), version: strings($0.version), epoch: $0.epoch, release: strings($0.release), arch: strings($0.arch),
+            Package(name: strings($0.name), code: partition.packageCode($0.name), version: strings($0.version), epoch: $0.epoch, release: strings($0.release), arch: strings($0.arch),
                     sourceLayerHash: strings($0.sourceLayerHash), sourceLambdaLayerArn: strings($0.sourceLambdaLayerArn), filePath: strings($0.filePath))
         }
         portRange = f.networkReachabilityDetails?.openPortRange.map { ($0.begin, $0.end) }
@@ -499,7 +522,7 @@ final class IndexedFinding {
         codeFilePath = f.codeVulnerabilityDetails?.filePath?.filePath
         subjects = f.resources.map { resource in
             if let known = partition.subjects[resource.id], known.facts == resource { return known }
-            let subject = Subject(resource, clock: partition.clock(resource.id))
+            let subject = Subject(resource, clock: partition.clock(resource.id), ordinal: partition.resourceOrdinal(resource.id))
             partition.subjects[resource.id] = subject
             return subject
         }

@@ -360,6 +360,19 @@ extension Operations {
             groups[at].count(f)
             if let member { groups[at].members.insert(member) }
         }
+        // Keys numbered in the partition (package names, resource ids) find their group by array.
+        var slots: [Int32] = []
+        func add(code: Int32, _ key: @autoclosure () -> String, _ f: IndexedFinding, fields: () -> [String: Any]) {
+            let c = Int(code)
+            if c >= slots.count { slots += repeatElement(0, count: max(c + 1 - slots.count, 1024)) }
+            var at = Int(slots[c]) - 1
+            if at < 0 {
+                at = groups.count
+                slots[c] = Int32(at + 1)
+                groups.append(Group(key: key(), fields: fields()))
+            }
+            groups[at].count(f)
+        }
         func tags(_ filters: [I2.MapFilter]?, _ tags: [String: String]) -> Bool {
             guard let filters, !filters.isEmpty else { return true }
             return filters.contains { m in tags[m.key].map { m.value == nil || $0 == m.value } ?? false }
@@ -413,8 +426,8 @@ extension Operations {
             for f in rows {
                 for (n, package) in f.packages.enumerated() where names?.passes(package.name) ?? true {
                     // A package named twice in one finding counts it once.
-                    if n > 0, f.packages[..<n].contains(where: { $0.name == package.name }) { continue }
-                    add(package.name, f) { ["packageName": package.name, "accountId": f.account] }
+                    if n > 0, f.packages[..<n].contains(where: { $0.code == package.code }) { continue }
+                    add(code: package.code, package.name, f) { ["packageName": package.name, "accountId": f.account] }
                 }
             }
         case .ami:
@@ -433,7 +446,7 @@ extension Operations {
                 for s in f.subjects where s.type == "AWS_EC2_INSTANCE" {
                     guard amis?.passes(s.instance?.imageId) ?? true, systems?.passes(s.instance?.platform) ?? true,
                           ids?.passes(s.id) ?? true, tags(a?.instanceTags, s.tagPairs) else { continue }
-                    add(s.id, f) {
+                    add(code: s.ordinal, s.id, f) {
                         var fields: [String: Any] = ["instanceId": s.id, "instanceTags": s.tagPairs, "accountId": f.account]
                         fields["ami"] = s.instance?.imageId
                         fields["operatingSystem"] = s.instance?.platform
@@ -456,7 +469,7 @@ extension Operations {
                               imageTags?.passes(s.imageTags) ?? true, within(a?.lastInUseAt, image.lastInUseAt),
                               within(a?.inUseCount, image.inUseCount) else { continue }
                     }
-                    add(s.id, f) {
+                    add(code: s.ordinal, s.id, f) {
                         let image = s.image!
                         var fields: [String: Any] = ["resourceId": s.id, "imageSha": image.imageHash, "repository": image.repositoryName,
                                                      "imageTags": s.imageTags, "accountId": f.account]
@@ -496,7 +509,7 @@ extension Operations {
                 for s in f.subjects {
                     guard let function = s.function, ids?.passes(s.id) ?? true, names?.passes(function.functionName) ?? true,
                           runtimes?.passes(function.runtime) ?? true, tags(a?.functionTags, s.tagPairs) else { continue }
-                    add(s.id, f) {
+                    add(code: s.ordinal, s.id, f) {
                         var fields: [String: Any] = ["resourceId": s.id, "functionName": function.functionName, "runtime": function.runtime,
                                                      "lambdaTags": s.tagPairs, "accountId": f.account]
                         fields["lastModifiedAt"] = function.lastModifiedAt
@@ -524,7 +537,7 @@ extension Operations {
                 for s in f.subjects {
                     guard let repository = s.codeRepository, let project = repository.projectName, projects?.passes(project) ?? true,
                           providers?.passes(repository.providerType) ?? true, ids?.passes(s.id) ?? true else { continue }
-                    add(s.id, f) {
+                    add(code: s.ordinal, s.id, f) {
                         var fields: [String: Any] = ["projectNames": project, "resourceId": s.id, "accountId": f.account]
                         fields["providerType"] = repository.providerType
                         return fields

@@ -58,7 +58,7 @@ enum FindingPopulation {
             case .low: 0.1...3.9
             default: 0.0...0.0
             }
-            let score = (band.lowerBound + unit() * (band.upperBound - band.lowerBound) * 10).rounded() / 10
+            let score = ((band.lowerBound + unit() * (band.upperBound - band.lowerBound)) * 10).rounded() / 10
             let kind = n % 10
             let (package, manager): (String, I2.PackageManager) =
                 kind < 5 ? (pick(osPackages), .os) : kind < 7 ? (pick(pythonPackages), .pythonpkg) : kind < 9 ? (pick(npmPackages), .nodepkg) : (pick(javaPackages), .jar)

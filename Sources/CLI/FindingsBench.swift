@@ -166,6 +166,10 @@ extension BenchCommand {
             print("  baseline BatchGetAccountStatus: " + Self.summary(baseline))
             print("  ListFindings (\(bodies.count) triage requests in turn): " + Self.summary(list)
                   + String(format: "; p99 ratio to baseline p99 %.1f", Self.percentile(list, 0.99) / Self.percentile(baseline, 0.99)))
+            for (n, (name, _)) in bodies.enumerated() {
+                let times = list.enumerated().filter { $0.offset % bodies.count == n }.map(\.element)
+                print("    " + name.padding(toLength: 52, withPad: " ", startingAt: 0) + Self.summary(times))
+            }
             for type in ["PACKAGE", "AWS_ECR_CONTAINER"] {
                 let member = type == "PACKAGE" ? "packageAggregation" : "awsEcrContainerAggregation"
                 let body: [String: Any] = ["aggregationType": type, "aggregationRequest": [member: ["sortBy": "CRITICAL", "sortOrder": "DESC"]], "maxResults": 100]
