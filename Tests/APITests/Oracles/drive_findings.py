@@ -335,6 +335,20 @@ want = [k for k in groups("TITLE") if k.startswith("VGEN-2016")]
 check("aggregation-filter-TITLE", sorted(e["title"] for e in got) == sorted(want), (len(got), len(want)))
 got = aggregate("AWS_LAMBDA_FUNCTION", {"runtimes": [{"comparison": "PREFIX", "value": "PYTHON"}]})
 check("aggregation-filter-AWS_LAMBDA_FUNCTION", got and all(e["runtime"].startswith("PYTHON") for e in got), got[:2])
+ami = some("AMI")
+got = aggregate("AMI", {"amis": [{"comparison": "EQUALS", "value": ami}]})
+check("aggregation-filter-AMI", [e["ami"] for e in got] == [ami] and got[0]["affectedInstances"] == len(groups("AMI")[ami]["members"]), got)
+layer = some("IMAGE_LAYER")
+got = aggregate("IMAGE_LAYER", {"layerHashes": [{"comparison": "EQUALS", "value": layer[1]}]})
+check("aggregation-filter-IMAGE_LAYER", [(e["resourceId"], e["layerHash"]) for e in got] == [layer], got)
+if groups("LAMBDA_LAYER"):
+    function_layer = some("LAMBDA_LAYER")
+    got = aggregate("LAMBDA_LAYER", {"resourceIds": [{"comparison": "EQUALS", "value": function_layer[0]}]})
+    want = sorted(k for k in groups("LAMBDA_LAYER") if k[0] == function_layer[0])
+    check("aggregation-filter-LAMBDA_LAYER", sorted((e["resourceId"], e["layerArn"]) for e in got) == want, (got, want))
+got = aggregate("ACCOUNT", {"resourceType": "AWS_LAMBDA_FUNCTION"})
+check("aggregation-filter-ACCOUNT", len(got) == 1 and got[0]["severityCounts"] == counts([f for f in active if f["resources"][0]["type"] == "AWS_LAMBDA_FUNCTION"]), got)
+check("aggregation-filter-FINDING_TYPE", aggregate("FINDING_TYPE", {"findingType": "NETWORK_REACHABILITY"}) == [])
 check("aggregation-mismatched-request", error_code(lambda: admin.list_finding_aggregations(aggregationType="PACKAGE",
                                                   aggregationRequest={"amiAggregation": {}})) == "ValidationException")
 
