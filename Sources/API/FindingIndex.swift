@@ -324,6 +324,10 @@ struct FindingFacets: Decodable {
         var sourceLayerHash: String?
         var sourceLambdaLayerArn: String?
         var filePath: String?
+        /// The name's number in its partition (set by the index, not read).
+        var code: Int32 = 0
+
+        enum CodingKeys: String, CodingKey { case name, version, epoch, release, arch, sourceLayerHash, sourceLambdaLayerArn, filePath }
     }
     struct Vulnerability: Decodable {
         var vulnerabilityId: String
@@ -433,18 +437,6 @@ final class Subject {
 /// One finding as the index keeps it (a class: a query walks a million of them, and passing one on
 /// costs one reference count, not one per field).
 final class IndexedFinding {
-    struct Package {
-        var name: String
-        /// The name's number in its partition.
-        var code: Int32
-        var version: String
-        var epoch: Double?
-        var release: String?
-        var arch: String?
-        var sourceLayerHash: String?
-        var sourceLambdaLayerArn: String?
-        var filePath: String?
-    }
     var arn: String
     var account: String
     var type: String
@@ -475,7 +467,7 @@ final class IndexedFinding {
     var vulnerabilitySource: String?
     var vendorSeverity: String?
     var related: [String]
-    var packages: [Package]
+    var packages: [FindingFacets.Package]
     var portRange: (begin: Int, end: Int)?
     var networkProtocol: String?
     var detectorName: String?
@@ -512,8 +504,9 @@ final class IndexedFinding {
         vendorSeverity = strings(v?.vendorSeverity)
         related = (v?.relatedVulnerabilities ?? []).map { strings($0) }
         packages = (v?.vulnerablePackages ?? []).map {
-            Package(name: strings($0.name), code: partition.packageCode($0.name), version: strings($0.version), epoch: $0.epoch, release: strings($0.release), arch: strings($0.arch),
-                    sourceLayerHash: strings($0.sourceLayerHash), sourceLambdaLayerArn: strings($0.sourceLambdaLayerArn), filePath: strings($0.filePath))
+            FindingFacets.Package(name: strings($0.name), version: strings($0.version), epoch: $0.epoch, release: strings($0.release), arch: strings($0.arch),
+                                  sourceLayerHash: strings($0.sourceLayerHash), sourceLambdaLayerArn: strings($0.sourceLambdaLayerArn),
+                                  filePath: strings($0.filePath), code: partition.packageCode($0.name))
         }
         portRange = f.networkReachabilityDetails?.openPortRange.map { ($0.begin, $0.end) }
         networkProtocol = f.networkReachabilityDetails?.protocol

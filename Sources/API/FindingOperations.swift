@@ -391,6 +391,17 @@ extension Operations {
             (findingType.map { $0.rawValue == f.type } ?? true)
                 && (resourceType.map { t in f.subjects.contains { $0.type == t.rawValue } } ?? true)
         }
+        /// Groups of (resource, layer): a finding counts once for each layer its vulnerable packages came from.
+        func byLayer(_ layers: StringTest?, _ layer: (FindingFacets.Package) -> String?, _ subject: (Subject) -> Bool,
+                     fields: (Subject, String) -> [String: Any]) {
+            for f in rows {
+                for s in f.subjects where subject(s) {
+                    for id in Set(f.packages.compactMap(layer)) where layers?.passes(id) ?? true {
+                        add(s.id + "\u{1f}" + id, f) { fields(s, id).merging(["accountId": f.account]) { a, _ in a } }
+                    }
+                }
+            }
+        }
         switch type {
         case .account:
             let a = r?.accountAggregation
@@ -491,17 +502,10 @@ extension Operations {
             for i in groups.indices { groups[i].fields["affectedImages"] = Int64(groups[i].members.count) }
         case .imageLayer:
             let a = r?.imageLayerAggregation
-            let repositories = StringTest(a?.repositories), ids = StringTest(a?.resourceIds), layers = StringTest(a?.layerHashes)
-            for f in rows {
-                for s in f.subjects {
-                    guard let image = s.image, repositories?.passes(image.repositoryName) ?? true, ids?.passes(s.id) ?? true else { continue }
-                    for layer in Set(f.packages.compactMap(\.sourceLayerHash)) where layers?.passes(layer) ?? true {
-                        add(s.id + "\u{1f}" + layer, f) {
-                            ["repository": image.repositoryName, "resourceId": s.id, "layerHash": layer, "accountId": f.account]
-                        }
-                    }
-                }
-            }
+            let repositories = StringTest(a?.repositories), ids = StringTest(a?.resourceIds)
+            byLayer(StringTest(a?.layerHashes), \.sourceLayerHash) { s in
+                s.isImage && repositories?.passes(s.repositoryName) ?? true && ids?.passes(s.id) ?? true
+            } fields: { s, layer in ["repository": s.repositoryName ?? "", "resourceId": s.id, "layerHash": layer] }
         case .awsLambdaFunction:
             let a = r?.lambdaFunctionAggregation
             let ids = StringTest(a?.resourceIds), names = StringTest(a?.functionNames), runtimes = StringTest(a?.runtimes)
@@ -519,17 +523,10 @@ extension Operations {
             }
         case .lambdaLayer:
             let a = r?.lambdaLayerAggregation
-            let names = StringTest(a?.functionNames), ids = StringTest(a?.resourceIds), layers = StringTest(a?.layerArns)
-            for f in rows {
-                for s in f.subjects {
-                    guard let function = s.function, names?.passes(function.functionName) ?? true, ids?.passes(s.id) ?? true else { continue }
-                    for layer in Set(f.packages.compactMap(\.sourceLambdaLayerArn)) where layers?.passes(layer) ?? true {
-                        add(s.id + "\u{1f}" + layer, f) {
-                            ["functionName": function.functionName, "resourceId": s.id, "layerArn": layer, "accountId": f.account]
-                        }
-                    }
-                }
-            }
+            let names = StringTest(a?.functionNames), ids = StringTest(a?.resourceIds)
+            byLayer(StringTest(a?.layerArns), \.sourceLambdaLayerArn) { s in
+                s.functionName != nil && names?.passes(s.functionName) ?? true && ids?.passes(s.id) ?? true
+            } fields: { s, layer in ["functionName": s.functionName ?? "", "resourceId": s.id, "layerArn": layer] }
         case .codeRepository:
             let a = r?.codeRepositoryAggregation
             let projects = StringTest(a?.projectNames), providers = StringTest(a?.providerTypes), ids = StringTest(a?.resourceIds)

@@ -94,6 +94,20 @@ struct BenchCommand: ParsableCommand {
 }
 
 extension BenchCommand {
+    /// `vigil serve` in this process on 127.0.0.1 (a free port), and a client for it.
+    static func startServer(store: ServiceStore, data: URL, readTimeout: Int64) async throws -> (Task<Void, Error>, Int, HTTPClient) {
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        var logger = Logger(label: "vigil-bench")
+        logger.logLevel = .critical
+        let service = ScanService(store: store, dataDirectory: data, logger: logger)
+        let server = Task { try await VigilServer.run(host: "127.0.0.1", port: 0, store: store, service: service, logger: logger) { continuation.yield($0) } }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw ValidationError("the server did not start") }
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+                                configuration: .init(timeout: .init(connect: .seconds(5), read: .seconds(readTimeout))))
+        return (server, port, client)
+    }
+
     struct Database: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "db",
@@ -320,15 +334,7 @@ extension BenchCommand {
             let store = try ServiceStore(dataDirectory: data)
             let (key, secret, account) = ("AKIAVIGILBENCHMARK01", "vigil-bench-secret-0123456789", "123456789012")
             try store.addPrincipal(.init(accessKeyID: key, accountID: account, secret: secret, policy: "full"))
-            let (ports, continuation) = AsyncStream<Int>.makeStream()
-            var logger = Logger(label: "vigil-bench")
-            logger.logLevel = .critical
-            let service = ScanService(store: store, dataDirectory: data, logger: logger)
-            let server = Task { try await VigilServer.run(host: "127.0.0.1", port: 0, store: store, service: service, logger: logger) { continuation.yield($0) } }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw ValidationError("the server did not start") }
-            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-                                    configuration: .init(timeout: .init(connect: .seconds(5), read: .seconds(30))))
+            let (server, port, client) = try await BenchCommand.startServer(store: store, data: data, readTimeout: 30)
             func measure(signed: Bool) async throws -> Double {
                 let start = ContinuousClock.now
                 try await withThrowingTaskGroup(of: Void.self) { group in

@@ -96,15 +96,7 @@ extension BenchCommand {
                 try FindingPopulation.write(to: store, findings: findings, accounts: [Self.account], region: Self.region, seed: 42)
                 print("population: \(findings) findings written in \(Self.format(ContinuousClock.now - start))")
             }
-            let (ports, continuation) = AsyncStream<Int>.makeStream()
-            var logger = Logger(label: "vigil-bench")
-            logger.logLevel = .critical
-            let service = ScanService(store: store, dataDirectory: data, logger: logger)
-            let server = Task { try await VigilServer.run(host: "127.0.0.1", port: 0, store: store, service: service, logger: logger) { continuation.yield($0) } }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw ValidationError("the server did not start") }
-            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-                                    configuration: .init(timeout: .init(connect: .seconds(5), read: .seconds(600))))
+            let (server, port, client) = try await BenchCommand.startServer(store: store, data: data, readTimeout: 600)
             func send(_ path: String, _ object: [String: Any]) async throws -> (Duration, [String: Any]) {
                 let body = try JSONSerialization.data(withJSONObject: object)
                 var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)" + path)
