@@ -242,6 +242,8 @@ enum Status {
 /// EQUALS and NOT_EQUALS filters on them compare numbers.
 struct Vocabulary: Sendable {
     static let other: UInt8 = 255
+    /// The codes of YES (`availability`) and of NETWORK_REACHABILITY (`findingTypes`).
+    static let yes: UInt8 = 1, networkReachability: UInt8 = 1
     static let findingTypes = Vocabulary(["NETWORK_REACHABILITY", "PACKAGE_VULNERABILITY", "CODE_VULNERABILITY"])
     static let availability = Vocabulary(["YES", "NO", "PARTIAL"])
     static let resourceTypes = Vocabulary(["AWS_EC2_INSTANCE", "AWS_ECR_CONTAINER_IMAGE", "AWS_ECR_REPOSITORY", "AWS_LAMBDA_FUNCTION", "CODE_REPOSITORY"])
@@ -455,10 +457,6 @@ final class IndexedFinding {
     var epss: Double?
     var fixAvailable: String?
     var exploitAvailable: String?
-    /// For counting: exploit and fix available (YES), a network finding.
-    var exploitable: Bool
-    var fixable: Bool
-    var isNetwork: Bool
     /// Codes of the finding type and of fix and exploit availability (`Vocabulary`).
     var typeCode: UInt8
     var fixCode: UInt8
@@ -492,9 +490,6 @@ final class IndexedFinding {
         epss = f.epss?.score
         fixAvailable = strings(f.fixAvailable)
         exploitAvailable = strings(f.exploitAvailable)
-        exploitable = f.exploitAvailable == "YES"
-        fixable = f.fixAvailable == "YES"
-        isNetwork = f.type == "NETWORK_REACHABILITY"
         typeCode = Vocabulary.findingTypes.code(f.type)
         fixCode = Vocabulary.availability.code(f.fixAvailable)
         exploitCode = Vocabulary.availability.code(f.exploitAvailable)
@@ -539,4 +534,9 @@ final class IndexedFinding {
     }
 
     var statusName: String { Status.names[Int(status)] }
+
+    /// For counting: exploit and fix available (YES), a network finding.
+    var exploitable: Bool { exploitCode == Vocabulary.yes }
+    var fixable: Bool { fixCode == Vocabulary.yes }
+    var isNetwork: Bool { typeCode == Vocabulary.networkReachability }
 }
