@@ -122,6 +122,8 @@ final class FindingIndex: @unchecked Sendable {
                 let row = IndexedFinding(facet, storedStatus: change.status, strings: &strings, partition: partition)
                 row.status = partition.rules.isEmpty ? row.storedStatus : Self.effectiveStatus(row, rules: partition.rules, now: Date().timeIntervalSince1970)
                 if let at = partition.positions[change.arn] {
+                    // A row already listed as changed stays listed once.
+                    row.dirty = partition.rows[at].dirty
                     partition.rows[at] = row
                     partition.markDirty(at)
                 } else {

@@ -23,8 +23,8 @@ import TestSupport
         let passed = result.output.split(separator: "\n").filter { $0.hasPrefix("ok ") }
         #expect(result.status == 0, "\(result.output.split(separator: "\n").filter { $0.hasPrefix("FAIL") }.joined(separator: "\n"))\(result.errors)")
         #expect(!result.output.contains("FAIL"))
-        // Every filter key three ways, 17 sort fields both ways, 12 aggregation types with each sort.
-        #expect(passed.count >= 290, "\(passed.count) checks passed")
+        // Every filter key two ways, 17 sort fields both ways, 12 aggregation types with each sort.
+        #expect(passed.count >= 250, "\(passed.count) checks passed")
         server.stop()
     }
 

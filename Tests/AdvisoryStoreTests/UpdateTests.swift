@@ -12,7 +12,7 @@ struct UpdateTests {
         try LocalHTTPServer.makeAdvisoryMirror(in: root, ecosystems: ecosystems)
     }
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(6)))  // a guard against hangs: the suite shares 2 cores with the server tests
     func fullLoadThenOnlyWhatChanged() async throws {
         let scratch = try ScratchDirectory()
         let mirror = scratch.path("mirror")

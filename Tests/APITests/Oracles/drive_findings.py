@@ -43,9 +43,9 @@ def error_code(call):
     except ClientError as e:
         return e.response["Error"]["Code"]
 
-def populate(findings, seed):
+def populate(findings, seed, accounts=None):
     subprocess.run([vigil, "bench", "populate", "--data-dir", data_dir, "--findings", str(findings), "--seed", str(seed),
-                    "--accounts", account, "--region", region], check=True, capture_output=True)
+                    "--accounts", accounts or account, "--region", region], check=True, capture_output=True)
 
 def everything(page_size=100, **request):
     """Every finding of a ListFindings request, following nextToken; (findings, duplicate count)."""
@@ -182,7 +182,7 @@ def query(criteria, page_size=100, **request):
 
 # MARK: Every filter key, alone, in several forms.
 for name in criteria_shape.members:
-    for attempt in range(3):
+    for attempt in range(2):
         criteria = {name: sample_filter(name)}
         got, duplicates = query(criteria)
         want = {f["findingArn"] for f in population if naive(criteria, f)}
@@ -192,7 +192,7 @@ for name in criteria_shape.members:
 # MARK: Property: random combinations across random page sizes equal the naive evaluation.
 names = list(criteria_shape.members)
 mismatches, nonempty = [], 0
-for trial in range(120):
+for trial in range(80):
     criteria = {name: sample_filter(name) for name in rng.sample(names, rng.randint(1, 4))}
     got, duplicates = query(criteria, page_size=rng.randint(20, 100))
     want = {f["findingArn"] for f in population if naive(criteria, f)}
@@ -200,7 +200,7 @@ for trial in range(120):
     if got != want or duplicates:
         mismatches.append((criteria, len(got), len(want), duplicates))
 check("property-random-combinations", not mismatches, mismatches[:3])
-check("property-has-nonempty-cases", nonempty >= 30, nonempty)
+check("property-has-nonempty-cases", nonempty >= 20, nonempty)
 
 # MARK: Every sort field, both orders: the naive order (values in order, then findings without one; ARNs break ties).
 rank = {"UNTRIAGED": 0, "INFORMATIONAL": 1, "LOW": 2, "MEDIUM": 3, "HIGH": 4, "CRITICAL": 5}
@@ -376,6 +376,9 @@ while True:
         seen.add(f["findingArn"])
     if pages in (1, 3):
         populate(400, 1000 + pages)  # another process writes 400 findings while the pages are read
+    if pages in (2, 4):
+        # ... and rewrites every finding already there (the test's population again: same ARNs, same documents).
+        populate(1500, 7, ",".join([account, other_account, "777788889999"]))
     token = page.get("nextToken")
     if not token:
         break
