@@ -403,19 +403,12 @@ extension Operations {
             }
         }
         switch type {
-        case .account:
-            let a = r?.accountAggregation
-            for f in rows where kinds(a?.findingType, a?.resourceType, f) {
-                add(f.account, f) { ["accountId": f.account] }
-            }
-            for i in groups.indices {
-                groups[i].fields["exploitAvailableCount"] = groups[i].exploitable
-                groups[i].fields["fixAvailableCount"] = groups[i].fixable
-            }
-        case .findingType:
-            let a = r?.findingTypeAggregation
-            for f in rows where kinds(a?.findingType, a?.resourceType, f) {
-                add(f.type, f) { ["accountId": f.account] }
+        case .account, .findingType:
+            // The same counts, by account or by finding type (whose response names only the account).
+            let (findingType, resourceType) = type == .account ? (r?.accountAggregation?.findingType, r?.accountAggregation?.resourceType)
+                : (r?.findingTypeAggregation?.findingType, r?.findingTypeAggregation?.resourceType)
+            for f in rows where kinds(findingType, resourceType, f) {
+                add(type == .account ? f.account : f.type, f) { ["accountId": f.account] }
             }
             for i in groups.indices {
                 groups[i].fields["exploitAvailableCount"] = groups[i].exploitable

@@ -176,11 +176,16 @@ struct StringTest {
 
     /// nil when there are no filters (the key passes everything).
     init?(_ filters: [Inspector2.StringFilter]?) {
+        self.init(filters?.map { ($0.comparison.rawValue, $0.value) })
+    }
+
+    /// Filters as (comparison, value): also coverage's filters, which allow EQUALS and NOT_EQUALS.
+    init?(_ filters: [(comparison: String, value: String)]?) {
         guard let filters, !filters.isEmpty else { return nil }
-        excluded = filters.filter { $0.comparison == .notEquals }.map(\.value)
-        equal = Set(filters.filter { $0.comparison == .equals }.map(\.value))
+        excluded = filters.filter { $0.comparison == "NOT_EQUALS" }.map(\.value)
+        equal = Set(filters.filter { $0.comparison == "EQUALS" }.map(\.value))
         equalList = equal.count <= 8 ? Array(equal) : nil
-        prefixes = filters.filter { $0.comparison == .prefix }.map(\.value)
+        prefixes = filters.filter { $0.comparison == "PREFIX" }.map(\.value)
     }
 
     private var includes: Bool { !equal.isEmpty || !prefixes.isEmpty }

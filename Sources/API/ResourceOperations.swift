@@ -80,7 +80,7 @@ extension Operations {
         guard let c = criteria else { return true }
         let metadata = r.resourceMetadata
         func strings(_ filters: [I2.CoverageStringFilter]?, _ values: [String]) -> Bool {
-            keyMatches(filters?.map { ($0.comparison == .equals ? "EQUALS" : "NOT_EQUALS", $0.value) }, values)
+            StringTest(filters?.map { ($0.comparison.rawValue, $0.value) })?.passes(values) ?? true
         }
         func tags(_ filters: [I2.CoverageMapFilter]?, _ tags: [String: String]?) -> Bool {
             guard let filters, !filters.isEmpty else { return true }
@@ -117,17 +117,5 @@ extension Operations {
             && dates(c.lastScannedAt, r.lastScannedAt)
             && dates(c.imagePulledAt, metadata?.ecrImage?.imagePulledAt)
             && dates(c.ecrImageLastInUseAt, metadata?.ecrImage?.lastInUseAt)
-    }
-
-    /// One key's string filters against the resource's values for it (a multi-valued key, such as
-    /// image tags, passes when any value does): EQUALS and PREFIX filters are ORed, NOT_EQUALS
-    /// filters exclude; no filters pass everything.
-    static func keyMatches(_ filters: [(comparison: String, value: String)]?, _ values: [String]) -> Bool {
-        guard let filters, !filters.isEmpty else { return true }
-        let including = filters.filter { $0.comparison != "NOT_EQUALS" }
-        let excluding = filters.filter { $0.comparison == "NOT_EQUALS" }
-        if excluding.contains(where: { f in values.contains(f.value) }) { return false }
-        if including.isEmpty { return true }
-        return including.contains { f in values.contains { f.comparison == "PREFIX" ? $0.hasPrefix(f.value) : $0 == f.value } }
     }
 }
